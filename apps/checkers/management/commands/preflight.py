@@ -1,0 +1,154 @@
+"""`manage.py preflight`: is this machine fit to run the service? One command, one output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+from django.core.management.base import BaseCommand
+
+from apps.checkers.preflight import ERROR, INFO, OK, WARN, CheckResult
+from apps.checkers.preflight.dashboard import definition_line, profile_rows
+
+TAGS = {OK: "OK", INFO: "INFO", WARN: "WARN", ERROR: "ERR"}
+RULE_WIDTH = 45
+
+
+def summarize(results: list[CheckResult]) -> dict:
+    """Counts shared by the human summary, the JSON and the log: INFO is not a problem."""
+    counts = {level: 0 for level in TAGS}
+    for result in results:
+        counts[result.level] += 1
+    return {
+        "passed": counts[OK] + counts[INFO],
+        "info": counts[INFO],
+        "warnings": counts[WARN],
+        "errors": counts[ERROR],
+    }
+
+
+def counted(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_line(total: int, summary: dict) -> str:
+    return (
+        f"{counted(total, 'check')}: {summary['passed']} passed, "
+        f"{counted(summary['warnings'], 'warning')}, {counted(summary['errors'], 'error')}"
+    )
+
+
+def result_data(result: CheckResult) -> dict:
+    return {
+        "id": result.id,
+        "level": result.level,
+        "message": result.message,
+        "hint": result.hint,
+        "duration_ms": result.duration_ms,
+    }
+
+
+class Command(BaseCommand):
+    help = "Check whether this machine is fit to run the service: one flat list of every check."
+    # Django's system checks are one of ours (django.checks): they must not stop the run.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print one JSON document."
+        )
+
+    def handle(self, *args, as_json=False, verbosity=1, **options):
+        from django.conf import settings
+
+        from apps.checkers.preflight import checks, dashboard, logger
+        from apps.checkers.preflight.context import Context
+        from apps.checkers.preflight.redact import Redactor
+        from apps.checkers.preflight.runner import run_checks
+
+        context = Context(settings)
+        environ = {
+            **{key: value for key, value in context.env_file.values.items() if value},
+            **os.environ,
+        }
+        redactor = Redactor.from_environment(environ, settings)
+        outcome = run_checks(checks.INVENTORY, context, redactor)
+        results = outcome.results
+        profile = redactor.data(dashboard.build_profile(settings))
+        definitions, definitions_note = dashboard.pipeline_definitions(context)
+        definitions = redactor.data(definitions)
+        timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        summary = summarize(results)
+        log_failure = logger.append_run(
+            settings.LOGS_DIR,
+            {
+                "timestamp": timestamp,
+                **summary,
+                "environment": profile["environment"],
+                "role": profile["role"],
+                "instance_id": profile["instance_id"],
+                "checks": [result_data(result) for result in results],
+            },
+        )
+        if log_failure:
+            results.append(
+                CheckResult(
+                    WARN,
+                    redactor.text(f"Run log not written: {log_failure}"),
+                    "Set LOGS_DIR in .env to a writable directory",
+                    id="preflight.log",
+                )
+            )
+            summary = summarize(results)
+
+        if as_json:
+            document = {
+                "timestamp": timestamp,
+                "profile": profile,
+                "definitions": definitions,
+                "checks": [result_data(result) for result in results],
+                "skipped": [{"id": skip.id, "reason": skip.reason} for skip in outcome.skipped],
+                "summary": summary,
+            }
+            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            self.render(profile, definitions, definitions_note, outcome, summary, verbosity)
+        if summary["errors"]:
+            sys.exit(1)
+
+    def rule(self, title: str) -> None:
+        head = f"═══ {title} "
+        self.stdout.write(self.style.MIGRATE_HEADING(head + "═" * (RULE_WIDTH - len(head))))
+
+    def render(self, profile, definitions, definitions_note, outcome, summary, verbosity):
+        style = {
+            OK: self.style.SUCCESS,
+            INFO: self.style.HTTP_INFO,
+            WARN: self.style.WARNING,
+            ERROR: self.style.ERROR,
+        }
+        if verbosity >= 1:
+            self.rule("System")
+            for label, value in profile_rows(profile):
+                self.stdout.write(f"{label}: {value}")
+            if definitions_note:
+                self.stdout.write(f"Pipelines: not shown, {definitions_note}")
+            for definition in definitions:
+                self.stdout.write(f"Pipeline: {definition_line(definition)}")
+            self.rule("Checks")
+        for result in outcome.results:
+            if verbosity == 0 and result.level in (OK, INFO):
+                continue
+            line = f"{style[result.level](TAGS[result.level].ljust(4))} {result.message}"
+            if verbosity >= 2:
+                line += f"  [{result.id}, {result.duration_ms} ms]"
+            self.stdout.write(line)
+            if result.hint and (result.level not in (OK, INFO) or verbosity >= 2):
+                self.stdout.write(f"     {result.hint}")
+        if verbosity >= 2:
+            for skip in outcome.skipped:
+                self.stdout.write(f"SKIP {skip.id}: {skip.reason}")
+        self.stdout.write(summary_line(len(outcome.results), summary))

@@ -1,0 +1,102 @@
+"""The dashboard: this machine's profile at a glance, and the active pipeline definitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .database import describe, pipeline_unavailable
+
+
+def role(settings) -> str:
+    agent = bool(settings.HUB_URL)
+    hub = bool(settings.CLUSTER_ENABLED)
+    if agent and hub:
+        return "agent+hub"
+    if agent:
+        return "agent"
+    if hub:
+        return "hub"
+    return "standalone"
+
+
+def display_path(path: Path, base_dir: Path) -> str:
+    try:
+        return f"{Path(path).relative_to(base_dir)}/"
+    except ValueError:
+        return f"{path}/"
+
+
+def build_profile(settings) -> dict:
+    """The profile as data (for --json); values may hold URLs, so callers redact them."""
+    vendor, location = describe(settings.DATABASES["default"], settings.BASE_DIR)
+    return {
+        "role": role(settings),
+        "environment": settings.DJANGO_ENV,
+        "debug": bool(settings.DEBUG),
+        "deploy_method": settings.DEPLOY_METHOD,
+        "database_vendor": vendor,
+        "database": location,
+        "celery_broker": settings.CELERY_BROKER_URL,
+        "celery_eager": bool(settings.CELERY_TASK_ALWAYS_EAGER),
+        "metrics_backend": settings.METRICS_BACKEND,
+        "instance_id": settings.INSTANCE_ID,
+        "logs_dir": display_path(settings.LOGS_DIR, settings.BASE_DIR),
+    }
+
+
+def profile_rows(profile: dict) -> list[tuple[str, str]]:
+    """The profile as the human dashboard shows it."""
+    rows = [
+        ("Role", profile["role"]),
+        ("Environment", f"{profile['environment']} (DEBUG={'on' if profile['debug'] else 'off'})"),
+        ("Deploy", profile["deploy_method"]),
+        ("Database", f"{profile['database_vendor']} @ {profile['database']}"),
+        (
+            "Celery",
+            f"{profile['celery_broker']} ({'eager' if profile['celery_eager'] else 'async'})",
+        ),
+        ("Metrics", profile["metrics_backend"]),
+        ("Logs", profile["logs_dir"]),
+    ]
+    if profile["instance_id"]:
+        rows.append(("Instance ID", profile["instance_id"]))
+    return rows
+
+
+def pipeline_definitions(context) -> tuple[list[dict], str]:
+    """Pipeline definitions, active first, by priority then name; or a one-line note saying
+    why they cannot be read. Never waits for a database that the checks found silent."""
+    from django.db import DatabaseError
+
+    reason = pipeline_unavailable(context.probed_database("default"))
+    if reason:
+        return [], reason
+    from apps.orchestration.models import PipelineDefinition
+
+    try:
+        rows = PipelineDefinition.objects.select_related("channel").order_by(
+            "-is_active", "priority", "name"
+        )
+        definitions = [
+            {
+                "name": row.name,
+                "active": row.is_active,
+                "priority": row.priority,
+                "channel": row.channel.name if row.channel else None,
+                "routes": not row.routes_nowhere,
+            }
+            for row in rows
+        ]
+    except DatabaseError as exc:
+        return [], f"could not be read ({type(exc).__name__})"
+    return definitions, ""
+
+
+def definition_line(definition: dict) -> str:
+    channel = definition["channel"] or "no channel"
+    line = f"{definition['name']} (priority {definition['priority']}) → {channel}"
+    if not definition["routes"]:
+        line += " (routes nowhere)"
+    if not definition["active"]:
+        line += " [inactive]"
+    return line

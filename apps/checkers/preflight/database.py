@@ -1,0 +1,144 @@
+"""Probing a database alias once per run: connect, trivial query, pending migrations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VENDOR_NAMES = {
+    "sqlite": "SQLite",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "oracle": "Oracle",
+}
+
+
+@dataclass
+class DatabaseState:
+    alias: str
+    description: str  # "SQLite @ db.sqlite3", never with credentials
+    failure: str = ""  # classified reason the connection failed; empty when it worked
+    pending: list[str] = field(default_factory=list)
+    migrations_failure: str = ""  # why pending migrations could not be listed
+
+    @property
+    def connected(self) -> bool:
+        return not self.failure
+
+
+PIPELINE_APPS = ("notify", "orchestration", "intelligence")
+
+
+def pipeline_unavailable(state: DatabaseState | None) -> str:
+    """Why the pipeline tables cannot be read from this database, or "" when they can."""
+    if state is None:
+        return "database default did not answer in time"
+    if not state.connected:
+        return f"database default unreachable ({state.failure})"
+    if state.migrations_failure or any(
+        name.split(".", 1)[0] in PIPELINE_APPS for name in state.pending
+    ):
+        return "database default not migrated (run: uv run python manage.py migrate)"
+    return ""
+
+
+def vendor_name(engine: str) -> str:
+    for key, name in VENDOR_NAMES.items():
+        if key in engine:
+            return name
+    return engine.rsplit(".", 1)[-1]
+
+
+def describe(db: dict, base_dir: Path) -> tuple[str, str]:
+    """(vendor, location) of a DATABASES entry, without user or password."""
+    vendor = vendor_name(db.get("ENGINE", ""))
+    name = str(db.get("NAME") or "")
+    if vendor == "SQLite":
+        try:
+            name = str(Path(name).relative_to(base_dir))
+        except ValueError:
+            pass
+        return vendor, name
+    host = db.get("HOST") or "localhost"
+    port = db.get("PORT") or ""
+    return vendor, f"{host}:{port}/{name}" if port else f"{host}/{name}"
+
+
+def classify(exc: BaseException) -> str:
+    """A short reason for a connection failure, never the driver's raw text."""
+    text = str(exc).lower()
+    if (
+        "password authentication failed" in text
+        or "authentication failed" in text
+        or ("access denied" in text)
+    ):
+        return "authentication failed"
+    if "does not exist" in text and "database" in text:
+        return "database missing"
+    if "timeout" in text or "timed out" in text:
+        return "timed out"
+    if "unable to open database file" in text:
+        return "cannot open the database file"
+    if (
+        "connection refused" in text
+        or "could not connect" in text
+        or "could not translate host name" in text
+        or "name or service not known" in text
+        or "no route to host" in text
+        or "network is unreachable" in text
+        or "connection failed" in text
+    ):
+        return "unreachable"
+    return f"failed ({type(exc).__name__})"
+
+
+def timeout_options(engine: str, timeout: float) -> dict:
+    """Driver options that bound one connection attempt below the check's deadline."""
+    seconds = max(1, math.ceil(timeout) - 1)
+    if "postgresql" in engine:
+        return {"connect_timeout": seconds}
+    if "sqlite" in engine:
+        return {"timeout": seconds}
+    return {}
+
+
+def probe(alias: str, db: dict, base_dir: Path, timeout: float) -> DatabaseState:
+    """Connect with a bounded timeout on a private connection, then list pending migrations."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.utils import load_backend
+
+    vendor, location = describe(db, base_dir)
+    state = DatabaseState(alias, f"{vendor} @ {location}")
+    options = {**db.get("OPTIONS", {}), **timeout_options(db["ENGINE"], timeout)}
+    # A private connection, so that the timeout options touch no one else. It is registered
+    # (in this thread only) under its own alias: the migration recorder looks it up by alias.
+    complete = connections.configure_settings({DEFAULT_DB_ALIAS: {**db, "OPTIONS": options}})
+    private_alias = f"preflight-probe-{alias}"
+    wrapper = load_backend(db["ENGINE"]).DatabaseWrapper(complete[DEFAULT_DB_ALIAS], private_alias)
+    connections[private_alias] = wrapper
+    try:
+        try:
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except Exception as exc:
+            state.failure = classify(exc)
+            return state
+        try:
+            state.pending = pending_migrations(wrapper)
+        except Exception as exc:
+            state.migrations_failure = classify(exc)
+        return state
+    finally:
+        wrapper.close()
+        del connections[private_alias]
+
+
+def pending_migrations(connection) -> list[str]:
+    """Migrations not applied on this connection, in the order migrate would apply them."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]

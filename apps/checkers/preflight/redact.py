@@ -1,0 +1,76 @@
+"""One redactor that every message, hint and profile value passes through."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+MASK = "***"
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|_PASS$|_AUTH$", re.I)
+# scheme://user:password@host  ->  scheme://user:***@host
+URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]+)(?=@)", re.I
+)
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; they are not secrets anyway
+
+
+def url_password(url: str) -> str:
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
+
+
+class Redactor:
+    def __init__(self, secrets: Iterable[str] = ()):
+        values = set()
+        for secret in secrets:
+            for form in (secret, unquote(secret)):
+                if form and len(form) >= MIN_SECRET_LENGTH:
+                    values.add(form)
+        # Longest first, so a secret that contains another is masked whole.
+        self.secrets = sorted(values, key=len, reverse=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str | None], settings) -> Redactor:
+        """Secrets: values of SECRET/PASSWORD/TOKEN/KEY-like variables, URL passwords in any
+        variable, and the secrets held in settings."""
+        secrets = []
+        for name, value in environ.items():
+            if not value:
+                continue
+            if SECRET_NAME.search(name):
+                secrets.append(value)
+            secrets.append(url_password(value))
+        try:
+            secrets.append(settings.SECRET_KEY)
+        except ImproperlyConfigured:  # prod without a key: nothing to hide
+            pass
+        for name in ("HUB_API_KEY", "CLUSTER_API_KEY"):
+            secrets.append(getattr(settings, name, "") or "")
+        for name in ("CELERY_BROKER_URL", "HUB_URL"):
+            secrets.append(url_password(getattr(settings, name, "") or ""))
+        for database in settings.DATABASES.values():
+            secrets.append(database.get("PASSWORD") or "")
+        return cls(secrets)
+
+    def text(self, value: str) -> str:
+        if not value:
+            return value
+        value = URL_PASSWORD.sub(lambda m: m.group("head") + MASK, value)
+        for secret in self.secrets:
+            value = value.replace(secret, MASK)
+        return value
+
+    def data(self, value):
+        """Redact every string inside JSON-like data."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self.data(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.data(item) for item in value]
+        return value

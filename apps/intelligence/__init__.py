@@ -1,0 +1,1 @@
+"""The AI provider the pipeline consults (at most one active at a time)."""

@@ -1,0 +1,1 @@
+"""Notification channels: where the pipeline sends what it finds."""

@@ -1,0 +1,1 @@
+"""Pipeline definitions: what runs, in which order, and where it reports."""
