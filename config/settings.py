@@ -81,8 +81,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Deployment
+# Deployment, and what the deploy.* preflight checks expect to find running.
 DEPLOY_METHOD = env.choice("DEPLOY_METHOD", "bare", ("bare", "docker", "systemd"))
+# docker: the compose file (relative paths are in the project directory) and its services.
+DOCKER_COMPOSE_FILE = BASE_DIR / env.str("DOCKER_COMPOSE_FILE", "docker-compose.yml")
+DOCKER_SERVICES = [
+    name.strip() for name in env.list("DOCKER_SERVICES", ["web", "worker"]) if name.strip()
+]
+# systemd: the units that run this service, and the unix socket gunicorn binds.
+SYSTEMD_UNITS = [
+    name.strip()
+    for name in env.list("SYSTEMD_UNITS", ["preflight-web.service", "preflight-worker.service"])
+    if name.strip()
+]
+GUNICORN_SOCKET = env.str("GUNICORN_SOCKET", "/run/preflight/gunicorn.sock")
 
 # Celery
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "redis://localhost:6379/0")

@@ -50,6 +50,10 @@ class Context:
     def env_file(self) -> EnvFile:
         return read_env_file(self.base_dir / ".env")
 
+    @cached_property
+    def sample_file(self) -> EnvFile:
+        return read_env_file(self.base_dir / ".env.sample")
+
     def database(self, alias: str) -> DatabaseState:
         """Probe an alias once per run. The first caller probes; the others wait for it, and
         give up a little before their own deadline so that only the prober times out."""

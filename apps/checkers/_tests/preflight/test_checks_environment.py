@@ -4,17 +4,40 @@ import sys
 from apps.checkers.preflight import ERROR, OK, WARN, CheckResult, checks
 
 
-def test_inventory_order_starts_with_environment():
+def test_inventory_is_the_designs_30_checks_in_order():
     ids = [check.check_id for check in checks.INVENTORY]
-    assert ids[:6] == [
+    assert ids == [
         "env.python",
         "env.uv",
         "env.venv",
         "env.dotenv",
         "env.project_writable",
         "env.disk",
+        "db.connection",
+        "db.migrations",
+        "security.debug",
+        "security.secret_key",
+        "security.allowed_hosts",
+        "security.env_permissions",
+        "config.env_drift",
+        "config.settings_refs",
+        "config.cluster",
+        "config.celery_eager",
+        "config.celery_broker",
+        "config.metrics",
+        "pipeline.channels",
+        "pipeline.definitions",
+        "pipeline.intelligence",
+        "install.aliases",
+        "install.precommit",
+        "install.cron",
+        "install.logs_dir",
+        "install.sqlite_writable",
+        "deploy.docker",
+        "deploy.systemd",
+        "deploy.gunicorn_socket",
+        "django.checks",
     ]
-    assert len(ids) == len(set(ids))
 
 
 class TestPython:
@@ -221,3 +244,19 @@ def test_run_command_has_no_stdin_and_no_pager(make_context, fake_bin):
     context = make_context(environ={"PATH": fake_bin.path, "HOME": os.environ.get("HOME", "/")})
     completed = checks.run_command(["probe"], context)
     assert completed.stdout.split() == ["cat", "True"]
+
+
+def test_dotenv_unreadable_is_said_plainly(make_context, project, monkeypatch):
+    from pathlib import Path
+
+    (project / ".env").write_text("A=1\n")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    [result] = checks.check_dotenv(make_context())
+    assert (result.level, result.message) == (
+        WARN,
+        ".env cannot be read (Permission denied); none of it was loaded",
+    )

@@ -243,3 +243,30 @@ def test_real_inventory_runs_end_to_end(isolated):
     assert ids[0] == "env.python"
     assert "db.connection" in ids and "django.checks" in ids
     assert status in (0, 1)
+
+
+def test_a_broken_logs_dir_is_one_row_not_two(isolated, inventory, settings):
+    """install.logs_dir already says the logs directory is broken: the run log failing to be
+    written is the same fact, so no second row (one fact, one row)."""
+    blocker = isolated / "not-a-dir"
+    blocker.write_text("")
+    settings.LOGS_DIR = blocker
+    inventory(as_check("env.python", ok("fine")), checks.check_logs_dir)
+    status, out, _ = run(no_color=True)
+    assert status == 1
+    assert "ERR  Logs directory not-a-dir/ is not a directory" in out
+    assert "Run log not written" not in out
+    assert out.splitlines()[-1] == "2 checks: 1 passed, 0 warnings, 1 error"
+    _, out, _ = run("--json")
+    assert [row["id"] for row in json.loads(out)["checks"]] == ["env.python", "install.logs_dir"]
+
+
+def test_an_unwritable_log_is_still_reported_when_the_logs_dir_check_passed(
+    isolated, inventory, settings
+):
+    blocker = isolated / "not-a-dir"
+    blocker.write_text("")
+    settings.LOGS_DIR = blocker
+    inventory(as_check("install.logs_dir", ok("Logs directory writable (logs/)")))
+    _, out, _ = run(no_color=True)
+    assert f"WARN Run log not written: {blocker} is not a directory" in out

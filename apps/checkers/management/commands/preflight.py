@@ -93,7 +93,12 @@ class Command(BaseCommand):
                 "checks": [result_data(result) for result in results],
             },
         )
-        if log_failure:
+        # One fact, one row: when install.logs_dir already said the logs directory is broken,
+        # the run log failing to be written is that same fact.
+        logs_dir_reported = any(
+            result.id == "install.logs_dir" and result.level == ERROR for result in results
+        )
+        if log_failure and not logs_dir_reported:
             results.append(
                 CheckResult(
                     WARN,
