@@ -1,0 +1,141 @@
+"""Hostile input: each case gives a clear row and the run goes on (no traceback, a summary)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def finished(run):
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode in (0, 1)
+    document = run.json()
+    assert document["summary"]["passed"] >= 1
+    return document
+
+
+def messages(document, check_id):
+    return [row["message"] for row in document["checks"] if row["id"] == check_id]
+
+
+def test_bom_is_reported_and_the_first_variable_still_loads(project_copy):
+    project_copy.write_env(b"\xef\xbb\xbfINSTANCE_ID=web-bom\nDEPLOY_METHOD=bare\n")
+    document = finished(project_copy.preflight("--json"))
+    assert ".env starts with a UTF-8 byte-order mark" in messages(document, "env.dotenv")
+    assert document["profile"]["instance_id"] == "web-bom"
+
+
+def test_crlf_is_reported_and_values_lose_the_carriage_return(project_copy):
+    project_copy.write_env(b"DEPLOY_METHOD=bare\r\nINSTANCE_ID=web-crlf\r\nDJANGO_DEBUG=on\r\n")
+    run = project_copy.preflight("--json")
+    document = finished(run)
+    assert ".env has Windows (CRLF) line endings" in messages(document, "env.dotenv")
+    assert document["profile"]["instance_id"] == "web-crlf"
+    assert not [m for m in messages(document, "django.checks") if "checkers." in m]
+
+
+def test_export_prefixes_and_quoted_hashes(project_copy):
+    project_copy.write_env('export INSTANCE_ID="web # 1"\nexport DJANGO_DEBUG=off\n')
+    document = finished(project_copy.preflight("--json"))
+    assert document["profile"]["instance_id"] == "web # 1"
+    assert document["profile"]["debug"] is False
+    assert messages(document, "env.dotenv") == [".env file found"]
+
+
+def test_a_line_that_does_not_parse_is_named_by_number_not_value(project_copy):
+    project_copy.write_env(
+        "INSTANCE_ID=ok\nthis is not fake-value-PLANTED an assignment\nDEPLOY_METHOD=bare\n"
+    )
+    run = project_copy.preflight("--json")
+    document = finished(run)
+    assert ".env line 2 could not be parsed and was ignored" in messages(document, "env.dotenv")
+    assert document["profile"]["instance_id"] == "ok"
+    assert "PLANTED" not in run.everything()
+
+
+def test_non_utf8_bytes(project_copy):
+    project_copy.write_env(b"INSTANCE_ID=caf\xe9\n")
+    document = finished(project_copy.preflight("--json"))
+    assert messages(document, "env.dotenv") == [
+        ".env is not valid UTF-8 (line 1); none of it was loaded"
+    ]
+
+
+def test_env_that_is_a_directory(project_copy):
+    (project_copy.root / ".env").mkdir()
+    document = finished(project_copy.preflight("--json"))
+    assert messages(document, "env.dotenv") == [
+        ".env is a directory, not a file; none of it was loaded"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DJANGO_DEBUG", "maybe", "checkers.E001: DJANGO_DEBUG='maybe' is not a boolean"),
+        (
+            "PREFLIGHT_TIMEOUT",
+            "abc",
+            "checkers.E002: PREFLIGHT_TIMEOUT='abc' is not a number of seconds",
+        ),
+        (
+            "DATABASE_URL",
+            "nonsense://",
+            "checkers.E004: DATABASE_URL (scheme 'nonsense') is not a database URL",
+        ),
+        (
+            "DJANGO_ENV",
+            "staging",
+            "checkers.E003: DJANGO_ENV='staging' is not one of dev, prod; using prod",
+        ),
+    ],
+)
+def test_bad_values_are_error_rows(project_copy, variable, value, expected):
+    run = project_copy.preflight("--json", **{variable: value})
+    document = finished(run)
+    assert run.returncode == 1
+    assert any(message.startswith(expected) for message in messages(document, "django.checks"))
+
+
+def test_logs_dir_that_is_a_file(project_copy):
+    (project_copy.root / "logfile").write_text("")
+    run = project_copy.preflight("--json", LOGS_DIR="logfile")
+    document = finished(run)
+    levels = {row["level"] for row in document["checks"] if "logfile" in row["message"]}
+    assert levels, document["checks"]
+    assert (project_copy.root / "logfile").read_text() == ""
+
+
+def test_corrupt_last_line_in_the_log(project_copy):
+    logs = project_copy.root / "logs"
+    logs.mkdir()
+    (logs / "checks.log").write_text('{"passed": 1}\n{"passed": 2, "che')
+    run = project_copy.preflight("--json")
+    finished(run)
+    lines = run.log.splitlines()
+    assert lines[:2] == ['{"passed": 1}', '{"passed": 2, "che']
+    assert json.loads(lines[2])["passed"] >= 1
+
+
+def test_twenty_concurrent_runs_leave_twenty_whole_lines(project_copy):
+    environ = {**project_copy.env}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "preflight", "--verbosity", "0"],
+            cwd=project_copy.root,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(20)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode in (0, 1) and b"Traceback" not in stderr
+    lines = (project_copy.root / "logs" / "checks.log").read_text().splitlines()
+    assert len(lines) == 20
+    assert all(json.loads(line)["checks"] for line in lines)
