@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -50,19 +51,29 @@ def run_command(
     args: list[str], context, timeout: float | None = None
 ) -> subprocess.CompletedProcess:
     """Run an external command, bounded, with no stdin and no pager. `timeout` defaults to the
-    check's whole budget; a check that makes several calls passes what is left of it."""
+    check's whole budget; a check that makes several calls passes what is left of it.
+
+    The command gets a session of its own so that, on timeout, its children die with it: a
+    wrapper script's child holding the output pipe open would otherwise block us forever."""
     if timeout is None:
         timeout = max(0.5, context.timeout - SUBPROCESS_TIMEOUT_MARGIN)
-    return subprocess.run(
+    with subprocess.Popen(
         args,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         errors="replace",
-        timeout=max(0.1, timeout),
         env={**context.environ, "PAGER": "cat", "SYSTEMD_PAGER": "", "LC_ALL": "C"},
-        check=False,
-    )
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=max(0.1, timeout))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
 def dev_warn_prod_error(context, message: str, hint: str = "") -> CheckResult:

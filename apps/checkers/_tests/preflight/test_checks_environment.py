@@ -1,5 +1,6 @@
 import os
 import sys
+from pathlib import Path
 
 from apps.checkers.preflight import ERROR, OK, WARN, CheckResult, checks
 
@@ -247,8 +248,6 @@ def test_run_command_has_no_stdin_and_no_pager(make_context, fake_bin):
 
 
 def test_dotenv_unreadable_is_said_plainly(make_context, project, monkeypatch):
-    from pathlib import Path
-
     (project / ".env").write_text("A=1\n")
 
     def denied(self):
@@ -260,3 +259,29 @@ def test_dotenv_unreadable_is_said_plainly(make_context, project, monkeypatch):
         WARN,
         ".env cannot be read (Permission denied); none of it was loaded",
     )
+
+
+def test_run_command_kills_the_whole_process_group_on_timeout(make_context, fake_bin, tmp_path):
+    import subprocess
+    import time
+
+    import pytest
+
+    pid_file = tmp_path / "child.pid"
+    fake_bin("wrapper", f"#!/bin/sh\nsleep 60 &\necho $! > {pid_file}\nwait\n")
+    context = make_context(environ={"PATH": fake_bin.path}, timeout=1)
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        checks.run_command(["wrapper"], context, timeout=0.5)
+    assert time.monotonic() - started < 2
+    child = int(pid_file.read_text())
+    time.sleep(0.1)
+    stat = Path(f"/proc/{child}/stat")
+    # Gone, or a zombie waiting for an init that does not reap: either way, not running.
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_run_command_returns_output_and_status(make_context, fake_bin):
+    fake_bin("speaker", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(4)\n")
+    completed = checks.run_command(["speaker"], make_context(environ={"PATH": fake_bin.path}))
+    assert (completed.returncode, completed.stdout, completed.stderr) == (4, "out\n", "err\n")

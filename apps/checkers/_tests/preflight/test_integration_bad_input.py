@@ -104,8 +104,9 @@ def test_logs_dir_that_is_a_file(project_copy):
     (project_copy.root / "logfile").write_text("")
     run = project_copy.preflight("--json", LOGS_DIR="logfile")
     document = finished(run)
-    levels = {row["level"] for row in document["checks"] if "logfile" in row["message"]}
-    assert levels, document["checks"]
+    rows = [row for row in document["checks"] if "logfile" in row["message"]]
+    assert [(row["id"], row["level"]) for row in rows] == [("install.logs_dir", "error")]
+    assert rows[0]["message"] == "Logs directory logfile/ is not a directory"
     assert (project_copy.root / "logfile").read_text() == ""
 
 
@@ -139,3 +140,54 @@ def test_twenty_concurrent_runs_leave_twenty_whole_lines(project_copy):
     lines = (project_copy.root / "logs" / "checks.log").read_text().splitlines()
     assert len(lines) == 20
     assert all(json.loads(line)["checks"] for line in lines)
+
+
+def test_empty_env_sample(project_copy):
+    (project_copy.root / ".env.sample").write_text("")
+    project_copy.write_env("INSTANCE_ID=web-1\n")
+    document = finished(project_copy.preflight("--json"))
+    drift = [row for row in document["checks"] if row["id"] == "config.env_drift"]
+    assert [row["level"] for row in drift] == ["warn"]
+    assert "INSTANCE_ID" in drift[0]["message"] and "web-1" not in drift[0]["message"]
+
+
+def test_invalid_statsd_port_is_one_error_row(project_copy):
+    run = project_copy.preflight("--json", STATSD_PORT="99999")
+    document = finished(run)
+    rows = [row for row in document["checks"] if "STATSD_PORT" in row["message"]]
+    assert [(row["id"], row["level"]) for row in rows] == [("config.metrics", "error")]
+    assert run.returncode == 1
+
+
+HANGING = "#!/bin/sh\nexec sleep 60\n"
+
+
+@pytest.mark.parametrize("deploy", ["docker", "systemd"])
+def test_every_external_thing_hung_at_once_costs_one_timeout(
+    project_copy, silent_listener, tmp_path, deploy
+):
+    tools = tmp_path / "hanging-tools"
+    tools.mkdir()
+    for tool in ("docker", "systemctl", "crontab", "uv"):
+        (tools / tool).write_text(HANGING)
+        (tools / tool).chmod(0o755)
+    port = silent_listener.port
+    run = project_copy.preflight(
+        "--json",
+        PATH=f"{tools}:{project_copy.env['PATH']}",
+        PREFLIGHT_TIMEOUT="3",
+        DJANGO_ENV="prod",
+        DJANGO_SECRET_KEY="fake-hung-test-key-" + "x1y2z3" * 10,
+        DEPLOY_METHOD=deploy,
+        DATABASE_URL=f"postgres://u:fake-hung-db-pw@127.0.0.1:{port}/app",
+        CELERY_BROKER_URL=f"redis://:fake-hung-broker-pw@127.0.0.1:{port}/0",
+        CELERY_TASK_ALWAYS_EAGER="0",
+    )
+    document = finished(run)
+    assert run.seconds < 3 + 1.5 + 1  # one timeout, plus start-up
+    by_id = {row["id"]: row for row in document["checks"]}
+    for check_id in ("db.connection", "config.celery_broker", "install.cron", f"deploy.{deploy}"):
+        assert check_id in by_id, check_id
+        assert by_id[check_id]["level"] in ("warn", "error"), by_id[check_id]
+        assert by_id[check_id]["duration_ms"] <= 4000
+    assert "fake-hung" not in run.everything()
