@@ -337,6 +337,8 @@ COMMENTED_KEY = re.compile(r"^\s*#\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*="
 PROCESS_VARIABLES = frozenset({"DJANGO_SETTINGS_MODULE", "HOME", "PATH", "SHELL"})
 SOURCE_DIRS = ("config", "apps")
 SKIPPED_SOURCE_DIRS = frozenset({"_tests", "migrations", "__pycache__"})
+# Text that every read env_name_read knows contains: files without it are not parsed.
+ENV_READ_MARKER = re.compile(rb"environ|getenv|\benv\.\w+\(")
 
 
 def sample_keys(context) -> set[str] | None:
@@ -450,7 +452,10 @@ def env_reads(base_dir: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in python_sources(base_dir):
         try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
+            source = path.read_bytes()
+            if not ENV_READ_MARKER.search(source):
+                continue
+            tree = ast.parse(source, filename=str(path))
         except (OSError, SyntaxError, ValueError):  # unreadable or not Python: not ours to judge
             continue
         for node in ast.walk(tree):
