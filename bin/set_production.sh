@@ -11,8 +11,10 @@
 # (.env.bak.<timestamp>, mode 600) and the new one replaces it atomically, with mode 600.
 # A second run changes nothing and makes no backup.
 #
+# The rewriting is bin/set_env.sh's (set_env.sh --help): this script decides which values change.
 # Then it runs `uv run python manage.py preflight` from the project root and exits with its
-# status: 0 ready for production, 1 preflight found errors.
+# status: 0 no errors (ready for production when there are no warnings either; the warnings are
+# counted from preflight's summary line), 1 preflight found errors.
 #
 # PREFLIGHT_ROOT overrides the project root (default: the repository this script belongs to).
 set -euo pipefail
@@ -24,7 +26,7 @@ ENV_FILE=$ROOT/.env
 case ${1:-} in
     '') ;;
     -h | --help)
-        sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
     *)
@@ -35,7 +37,7 @@ esac
 
 if [[ ! -e $ENV_FILE ]]; then
     printf 'set_production.sh: there is no .env in %s; nothing switched.\n' "$ROOT" >&2
-    printf 'Create it first: cp .env.sample .env\n' >&2
+    printf 'Create it first: install -m 600 .env.sample .env\n' >&2
     exit 1
 fi
 if [[ ! -f $ENV_FILE ]]; then
@@ -43,16 +45,21 @@ if [[ ! -f $ENV_FILE ]]; then
     exit 1
 fi
 
-python3 - "$ENV_FILE" <<'PYTHON'
-"""Rewrite .env for production, keeping everything that is not ours byte for byte."""
+# Decide which values must change; bin/set_env.sh does the rewriting (backup, atomic replace,
+# mode 600). The new key reaches it on stdin (--ask), never on a command line.
+python3 - "$ENV_FILE" "$BIN_DIR" "$ROOT" <<'PYTHON'
+"""Decide what production mode changes in .env, and have bin/set_env.sh write it."""
 
 import os
-import re
 import secrets
 import string
+import subprocess
 import sys
-import tempfile
-import time
+
+ENV_PATH, BIN_DIR, ROOT = sys.argv[1:4]
+sys.dont_write_bytecode = True  # no __pycache__ left in bin/lib
+sys.path.insert(0, os.path.join(BIN_DIR, "lib"))
+import env_file  # noqa: E402  (bin/lib/env_file.py: the parser set_env.sh uses)
 
 PROD_WORDS = {"prod", "production"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -65,11 +72,7 @@ WANTED = {
 }
 # A key that needs no quoting anywhere: letters, digits, - and _ (6 bits each, 384 in all).
 KEY_ALPHABET = string.ascii_letters + string.digits + "-_"
-
-# An assignment as python-dotenv reads it: optional `export`, a key, `=`, a value.
-ASSIGNMENT = re.compile(r"[ \t]*(?:export[ \t]+)?([^=#\s]+)[ \t]*=[ \t]*")
-# Quoted values may span lines, so a line inside one is not an assignment.
-QUOTED = {'"': re.compile(r'"((?:\\"|[^"])*)"'), "'": re.compile(r"'((?:\\'|[^'])*)'")}
+COMMENT = "# Production mode, set by bin/set_production.sh"
 
 
 def fail(message):
@@ -88,151 +91,54 @@ def new_secret_key():
             return key
 
 
-def assignments(text):
-    """(start, end, key, value) of each assignment; [start, end) spans its line(s) without
-    the final newline."""
-    found, pos = [], 0
-    while pos < len(text):
-        line_end = text.find("\n", pos)
-        line_end = len(text) if line_end == -1 else line_end
-        match = ASSIGNMENT.match(text, pos, line_end)
-        if match:
-            start = match.end()
-            quoted = QUOTED.get(text[start : start + 1])
-            quote = quoted.match(text, start) if quoted else None
-            if quote:
-                value = quote.group(1).replace("\\" + text[start], text[start])
-                line_end = text.find("\n", quote.end())
-                line_end = len(text) if line_end == -1 else line_end
-            else:
-                value = re.sub(r"\s+#.*", "", text[start:line_end]).strip()
-            found.append((pos, line_end, match.group(1), value))
-        pos = line_end + 1
-    return found
-
-
-def write_new(path, data, like):
-    """Write `data` to a temp file beside `path` and move it over `path`, mode 600."""
-    directory = os.path.dirname(path)
-    fd, temp = tempfile.mkstemp(prefix=".env.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temp, 0o600)
-        keep_owner(temp, like)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def keep_owner(path, like):
-    """Run as root on someone else's .env: the new file stays theirs."""
-    if os.geteuid() == 0 and (like.st_uid, like.st_gid) != (0, 0):
-        try:
-            os.chown(path, like.st_uid, like.st_gid)
-        except OSError:
-            pass
-
-
-def backup(env_path, data, like):
-    """Copy the old .env to .env.bak.<timestamp> (never overwriting one), mode 600."""
-    base = f"{env_path}.bak.{time.strftime('%Y%m%d-%H%M%S')}"
-    for n in range(1, 1000):
-        name = base if n == 1 else f"{base}-{n}"
-        try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(name, 0o600)
-        keep_owner(name, like)
-        return name
-    fail("could not find a free backup name")
-
-
 def main():
-    env_path = sys.argv[1]
-    real = os.path.realpath(env_path)  # a symlinked .env: rewrite the file it points at
+    real = os.path.realpath(ENV_PATH)
     try:
-        with open(real, "rb") as fh:
-            data = fh.read()
-        stat = os.stat(real)
-    except OSError as exc:
-        fail(f"cannot read {env_path} ({exc.strerror})")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        fail(f"{env_path} is not valid UTF-8")
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    text = text[len(bom) :]
-    newline = "\r\n" if "\r\n" in text else "\n"
+        _bom, text = env_file.decode(env_file.read_file(real, ENV_PATH), ENV_PATH)
+    except env_file.Refused as exc:
+        fail(str(exc))
+    found, _bad_lines = env_file.parse(text)
 
-    found = assignments(text)
-    edits = []  # (start, end, replacement)
+    arguments = []  # for set_env.sh, in the order missing keys are appended
     report = []
     for key, (wanted, is_right) in WANTED.items():
-        mine = [a for a in found if a[2] == key]
-        wrong = [a for a in mine if not is_right(a[3])]
-        for start, end, _, value in wrong:
-            edits.append((start, end, wanted))
-            report.append(f"  {key}={wanted} (was {value or 'empty'})")
-        if not mine:
+        mine = [b for b in found if b.key == key]
+        wrong = [b for b in mine if not is_right(b.value or "")]
+        if wrong:
+            arguments.append(f"{key}={wanted}")
+            was = ", ".join(dict.fromkeys(b.value or "empty" for b in wrong))
+            report.append(f"  {key}={wanted} (was {was})")
+        elif not mine:
+            arguments.append(f"{key}={wanted}")
             report.append(f"  {key}={wanted} (added)")
 
-    secrets_found = [a for a in found if a[2] == SECRET]
-    current = secrets_found[-1][3] if secrets_found else ""  # the last one wins
+    secret_bindings = [b for b in found if b.key == SECRET]
+    current = (secret_bindings[-1].value or "") if secret_bindings else ""  # the last one wins
+    key = ""
     if not is_strong(current):
         key = new_secret_key()
-        edits.extend((start, end, key) for start, end, _, _ in secrets_found)
+        arguments += ["--ask", SECRET]
         why = "missing" if not current else "weak"
-        what = "added" if not secrets_found else f"replaced a {why} one"
+        what = "added" if not secret_bindings else f"replaced a {why} one"
         report.append(f"  {SECRET}=<new {len(key)}-character key> ({what})")
 
-    # Rewrite lines in place, from the end so that earlier offsets stay valid.
-    for start, end, wanted in sorted(edits, reverse=True):
-        line = text[start:end]
-        head = re.match(r"[ \t]*(?:export[ \t]+)?[^=#\s]+", line).group(0)
-        cr = "\r" if line.endswith("\r") else ""
-        text = f"{text[:start]}{head}={wanted}{cr}{text[end:]}"
-
-    missing = [(k, v) for k, (v, _) in WANTED.items() if not any(a[2] == k for a in found)]
-    if not secrets_found:
-        missing.append((SECRET, key))
-    if missing:
-        block = ["# Production mode, set by bin/set_production.sh"]
-        block += [f"{k}={v}" for k, v in missing]
-        ends_with_newline = text.endswith("\n")
-        if text and not ends_with_newline:
-            text += newline
-        if text.strip():
-            text += newline
-        text += newline.join(block)
-        if ends_with_newline or not data:
-            text += newline
-
-    new_data = (bom + text).encode("utf-8")
-    if new_data == data:
+    if not arguments:
         print(".env is already in production mode; nothing changed.")
-        if stat.st_mode & 0o777 != 0o600:
+        if os.stat(real).st_mode & 0o777 != 0o600:
             os.chmod(real, 0o600)
             print(".env permissions set to 600.")
         return
 
-    saved = backup(env_path, data, stat)
-    write_new(real, new_data, stat)
-    print(f"Backed up .env to {os.path.basename(saved)}")
+    completed = subprocess.run(
+        [os.path.join(BIN_DIR, "set_env.sh"), "--quiet", "--comment", COMMENT, *arguments],
+        input=key + "\n" if key else "",
+        text=True,
+        env={**os.environ, "PREFLIGHT_ROOT": ROOT},
+        check=False,
+    )
+    if completed.returncode != 0:
+        print("set_production.sh: .env was not switched.", file=sys.stderr)
+        sys.exit(completed.returncode)
     print(".env switched to production (mode 600):")
     print("\n".join(report))
 
@@ -253,14 +159,40 @@ warn_about_environment()
 PYTHON
 
 printf '\n→ uv run python manage.py preflight\n'
+# Its output is captured to read the summary line ("N checks: P passed, W warnings, E errors"),
+# then shown; colours are kept when this script's output is a terminal.
+color=()
+if [[ -t 1 ]]; then
+    color=(--force-color)
+fi
 status=0
-(cd -- "$ROOT" && uv run python manage.py preflight) </dev/null || status=$?
-if ((status == 0)); then
-    printf '✔ preflight passed (exit 0): this machine is ready for production.\n'
-else
+output=$(cd -- "$ROOT" && uv run python manage.py preflight ${color[@]+"${color[@]}"} </dev/null) ||
+    status=$?
+if [[ -n $output ]]; then
+    printf '%s\n' "$output"
+fi
+warnings=
+summary='^[0-9]+ checks?: [0-9]+ passed, ([0-9]+) warnings?, [0-9]+ errors?$'
+while IFS= read -r line; do
+    if [[ $line =~ $summary ]]; then
+        warnings=${BASH_REMATCH[1]}
+    fi
+done <<<"$output"
+if ((status != 0)); then
     printf '✘ preflight failed (exit %d): fix what it reports before serving production.\n' "$status"
     if ((status == 127)) && ! command -v uv >/dev/null; then
         printf '  uv is not installed or not on PATH\n'
     fi
+elif [[ $warnings == 0 ]]; then
+    printf '✔ preflight passed (exit 0): this machine is ready for production.\n'
+elif [[ -n $warnings ]]; then
+    noun=warnings
+    if ((warnings == 1)); then
+        noun=warning
+    fi
+    printf '✔ preflight passed (exit 0) with %d %s: review them above before serving production.\n' \
+        "$warnings" "$noun"
+else
+    printf '✔ preflight passed (exit 0): no errors; review its output above before serving production.\n'
 fi
 exit "$status"

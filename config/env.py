@@ -8,10 +8,12 @@ value falls back to its safe default and is recorded as a `ConfigProblem`, which
 from __future__ import annotations
 
 import io
+import os
+import re
+import stat
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -22,6 +24,13 @@ BAD_NUMBER = "E002"
 BAD_CHOICE = "E003"
 BAD_DATABASE_URL = "E004"
 MISSING_SECRET_KEY = "E005"
+THRESHOLDS_OUT_OF_ORDER = "E006"
+
+MAX_FILE_BYTES = 1024 * 1024  # .env and friends are small; anything larger is a mistake
+SHOWN_VALUE_LENGTH = 40  # bad values are quoted in messages up to this length
+
+# A commented-out assignment (`# KEY=value`) documents an optional variable in .env.sample.
+COMMENTED_KEY = re.compile(r"^\s*#\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class ConfigProblem:
     code: str
     variable: str
     message: str  # never holds the value of a secret
+    fallback: str = ""  # the safe value used instead; "" when there is none to suggest
 
 
 @dataclass
@@ -37,42 +47,79 @@ class EnvFile:
 
     path: Path
     exists: bool = False
-    values: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
     has_bom: bool = False
     has_crlf: bool = False
     bad_lines: list[int] = field(default_factory=list)
+    commented_keys: set[str] = field(default_factory=set)  # from `# KEY=value` lines
+    undecodable_lines: list[int] = field(default_factory=list)  # not UTF-8, or a NUL byte
     error: str = ""  # set when the file exists but cannot be read as text
 
 
+class UnsafeFile(ValueError):
+    """A path that is not a small regular file: reading it could block or never end."""
+
+
+def read_small_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, without ever blocking: a FIFO, a
+    device (/dev/zero) or a huge file raises UnsafeFile; a missing one FileNotFoundError."""
+
+    def nonblocking(name, flags):
+        return os.open(name, flags | os.O_NONBLOCK)
+
+    with open(path, "rb", opener=nonblocking) as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise UnsafeFile("is not a regular file")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeFile(f"is larger than {limit // 1024} KiB")
+    return data
+
+
 def read_env_file(path: Path) -> EnvFile:
-    """Parse an env file with python-dotenv, without interpolation, never raising."""
+    """Parse an env file with python-dotenv, without interpolation, never raising or blocking.
+    A line that is not UTF-8 text is ignored (and numbered) rather than losing the file."""
     from dotenv.parser import parse_stream  # imported here: only needed when a file exists
 
     result = EnvFile(path=path)
     try:
-        data = path.read_bytes()
+        data = read_small_file(path)
     except FileNotFoundError:
         return result
     except IsADirectoryError:
         result.exists = True
         result.error = "is a directory, not a file"
         return result
+    except UnsafeFile as exc:
+        result.exists = True
+        result.error = str(exc)
+        return result
     except OSError as exc:
         result.exists = True
         result.error = f"cannot be read ({exc.strerror or type(exc).__name__})"
         return result
     result.exists = True
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        result.error = f"is not valid UTF-8 (line {line})"
-        return result
     result.has_bom = data.startswith(b"\xef\xbb\xbf")
     result.has_crlf = b"\r\n" in data
-    # python-dotenv miscounts lines after a CRLF, and line numbers are what we report.
-    for binding in parse_stream(io.StringIO(text.replace("\r\n", "\n"))):
-        if binding.error:
+    # Line by line: python-dotenv miscounts lines after a CRLF, and one bad byte in a comment
+    # must not throw away every setting.
+    lines = []
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        try:
+            line = raw.removesuffix(b"\r").decode("utf-8")
+        except UnicodeDecodeError:
+            line = "\x00"
+        if "\x00" in line:  # not text (and the OS refuses NUL in a variable)
+            result.undecodable_lines.append(number)
+            line = ""
+        match = COMMENTED_KEY.match(line)
+        if match:
+            result.commented_keys.add(match.group(1))
+        lines.append(line)
+    for binding in parse_stream(io.StringIO("\n".join(lines))):
+        if binding.error or (binding.key is not None and binding.value is None):
+            # A bare word without "=" sets nothing: report its line, never print it (it may be
+            # the body of a multi-line secret).
             result.bad_lines.append(binding.original.line)
         elif binding.key is not None:
             result.values[binding.key] = binding.value
@@ -83,9 +130,31 @@ def load_env_file(path: Path, environ: MutableMapping[str, str]) -> EnvFile:
     """Put `.env` values into the environment; real environment variables win."""
     env_file = read_env_file(path)
     for key, value in env_file.values.items():
-        if value is not None:
-            environ.setdefault(key, value)
+        environ.setdefault(key, value)
     return env_file
+
+
+def url_scheme(url: str) -> str:
+    return url.split("://", 1)[0] if "://" in url else "?"
+
+
+def backend_problem(engine: str) -> str:
+    """What loading a database backend lacks (a driver, GDAL...), or "" when it loads."""
+    from importlib import import_module
+
+    try:
+        import_module(f"{engine}.base")
+    except Exception as exc:  # ImportError, ImproperlyConfigured, OSError from native libraries
+        backend = engine.rsplit(".", 1)[-1]
+        return f"the {backend} backend, which cannot load here ({type(exc).__name__})"
+    return ""
+
+
+def shown(value: str) -> str:
+    """A bad value as a message quotes it: repr, cut short (it may be a pasted secret)."""
+    if len(value) > SHOWN_VALUE_LENGTH:
+        value = value[:SHOWN_VALUE_LENGTH] + "..."
+    return repr(value)
 
 
 def parse_bool(text: str) -> bool | None:
@@ -108,8 +177,8 @@ class Env:
         self.environ = environ
         self.problems: list[ConfigProblem] = []
 
-    def _problem(self, code: str, variable: str, message: str) -> None:
-        self.problems.append(ConfigProblem(code, variable, message))
+    def _problem(self, code: str, variable: str, message: str, fallback: str = "") -> None:
+        self.problems.append(ConfigProblem(code, variable, message, fallback))
 
     def raw(self, name: str) -> str | None:
         """The stripped value, or None when unset or blank."""
@@ -129,8 +198,9 @@ class Env:
             self._problem(
                 BAD_BOOLEAN,
                 name,
-                f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no or on/off); "
+                f"{name}={shown(value)} is not a boolean (use 1/0, true/false, yes/no or on/off); "
                 f"using {on_off(default)}",
+                on_off(default),
             )
             return default
         return parsed
@@ -147,11 +217,27 @@ class Env:
             self._problem(
                 BAD_NUMBER,
                 name,
-                f"{name}={value!r} is not a whole number from {minimum} to {maximum}; "
+                f"{name}={shown(value)} is not a whole number from {minimum} to {maximum}; "
                 f"using {default}",
+                str(default),
             )
             return default
         return number
+
+    def thresholds(self, warn_name: str, crit_name: str, warn: int, crit: int) -> tuple[int, int]:
+        """A WARN and a CRIT percentage; WARN above CRIT falls back to both defaults."""
+        warn_value = self.int(warn_name, warn, 0, 100)
+        crit_value = self.int(crit_name, crit, 0, 100)
+        if warn_value > crit_value:
+            self._problem(
+                THRESHOLDS_OUT_OF_ORDER,
+                warn_name,
+                f"{warn_name}={warn_value} is above {crit_name}={crit_value}; "
+                f"using {warn} and {crit}",
+                str(min(warn, crit_value)),
+            )
+            return warn, crit
+        return warn_value, crit_value
 
     def seconds(self, name: str, default: float) -> float:
         value = self.raw(name)
@@ -161,11 +247,13 @@ class Env:
             number = float(value)
         except ValueError:
             number = None
-        if number is None or not 0 < number <= 600:
+        if number is None or not 0.1 <= number <= 600:
             self._problem(
                 BAD_NUMBER,
                 name,
-                f"{name}={value!r} is not a number of seconds from 0 to 600; using {default:g}",
+                f"{name}={shown(value)} is not a number of seconds from 0.1 to 600; "
+                f"using {default:g}",
+                f"{default:g}",
             )
             return default
         return number
@@ -191,7 +279,8 @@ class Env:
         self._problem(
             BAD_CHOICE,
             name,
-            f"{name}={value!r} is not one of {', '.join(choices)}; using {safe}",
+            f"{name}={shown(value)} is not one of {', '.join(choices)}; using {safe}",
+            safe,
         )
         return safe
 
@@ -224,13 +313,24 @@ class Env:
             try:
                 config = dj_database_url.parse(value)
             except Exception as exc:  # dj-database-url raises several types for bad URLs
-                scheme = urlsplit(value).scheme or "?"
                 self._problem(
                     BAD_DATABASE_URL,
                     name,
-                    f"{name} (scheme {scheme!r}) is not a database URL that dj-database-url "
-                    f"understands ({type(exc).__name__}); using {default_url}",
+                    f"{name} (scheme {url_scheme(value)!r}) is not a database URL that "
+                    f"dj-database-url understands ({type(exc).__name__}); using {default_url}",
+                    default_url,
                 )
+            else:
+                missing = backend_problem(config["ENGINE"])
+                if missing:
+                    self._problem(
+                        BAD_DATABASE_URL,
+                        name,
+                        f"{name} (scheme {url_scheme(value)!r}) needs {missing}; "
+                        f"using {default_url}",
+                        default_url,
+                    )
+                    config = None
         if config is None:
             config = dj_database_url.parse(default_url)
         if config["ENGINE"].endswith("sqlite3") and config["NAME"] != ":memory:":

@@ -28,6 +28,18 @@ SECRET_KEY = env.secret_key(
     dev_default="django-insecure-dev-only-never-use-in-production",
     is_dev=IS_DEV,
 )
+# HTTPS in production: cookies only over TLS, HTTP redirected, HSTS once the operator opts in.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not IS_DEV)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", 0, 0, 63072000)
+SESSION_COOKIE_SECURE = not IS_DEV
+CSRF_COOKIE_SECURE = not IS_DEV
+# Only behind a TLS-terminating proxy that sets X-Forwarded-Proto itself: otherwise clients could
+# claim HTTPS. Without it, SECURE_SSL_REDIRECT behind such a proxy would loop.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+    else None
+)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if IS_DEV else [])
 
 INSTALLED_APPS = [
@@ -123,12 +135,11 @@ PREFLIGHT_TIMEOUT = env.seconds("PREFLIGHT_TIMEOUT", 5.0)
 
 # Runtime health (manage.py check_health): WARN/CRIT thresholds, in percent used, except the load
 # thresholds, which are the 1-minute load average per logical CPU. Options override them.
-HEALTH_CPU_WARN = env.int("HEALTH_CPU_WARN", 80, 0, 100)
-HEALTH_CPU_CRIT = env.int("HEALTH_CPU_CRIT", 95, 0, 100)
-HEALTH_MEMORY_WARN = env.int("HEALTH_MEMORY_WARN", 85, 0, 100)
-HEALTH_MEMORY_CRIT = env.int("HEALTH_MEMORY_CRIT", 95, 0, 100)
-HEALTH_DISK_WARN = env.int("HEALTH_DISK_WARN", 85, 0, 100)
-HEALTH_DISK_CRIT = env.int("HEALTH_DISK_CRIT", 95, 0, 100)
+HEALTH_CPU_WARN, HEALTH_CPU_CRIT = env.thresholds("HEALTH_CPU_WARN", "HEALTH_CPU_CRIT", 80, 95)
+HEALTH_MEMORY_WARN, HEALTH_MEMORY_CRIT = env.thresholds(
+    "HEALTH_MEMORY_WARN", "HEALTH_MEMORY_CRIT", 85, 95
+)
+HEALTH_DISK_WARN, HEALTH_DISK_CRIT = env.thresholds("HEALTH_DISK_WARN", "HEALTH_DISK_CRIT", 85, 95)
 HEALTH_LOAD_WARN = 1.5
 HEALTH_LOAD_CRIT = 3.0
 # Comma list of paths whose filesystems to report; relative paths are in the project directory.

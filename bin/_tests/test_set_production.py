@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 
 import pytest
 
@@ -307,7 +308,7 @@ def test_refuses_without_env_file(scripts):
     result = scripts.run("set_production.sh")
     assert result.returncode == 1
     assert "there is no .env in" in result.stderr
-    assert "cp .env.sample .env" in result.stderr
+    assert "install -m 600 .env.sample .env" in result.stderr
     assert result.stdout == ""
     assert list(scripts.root.iterdir()) == []
     assert scripts.calls() == []
@@ -325,7 +326,7 @@ def test_refuses_env_that_is_not_utf8(scripts):
     env_file = write_env(scripts, b"DJANGO_ENV=dev\nNAME=caf\xe9\n")
     result = scripts.run("set_production.sh")
     assert result.returncode == 1
-    assert "is not valid UTF-8; nothing switched" in result.stderr
+    assert "is not valid UTF-8 (line 2); nothing switched" in result.stderr
     assert env_file.read_bytes() == b"DJANGO_ENV=dev\nNAME=caf\xe9\n"
     assert backups(scripts) == []
     assert scripts.calls() == []
@@ -356,4 +357,81 @@ def test_help_and_bad_arguments(scripts):
     result = scripts.run("set_production.sh", "--force")
     assert result.returncode == 2
     assert "unexpected argument --force" in result.stderr
+    assert scripts.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("summary", "report"),
+    [
+        (
+            "21 checks: 21 passed, 0 warnings, 0 errors",
+            "✔ preflight passed (exit 0): this machine is ready for production.",
+        ),
+        (
+            "21 checks: 19 passed, 2 warnings, 0 errors",
+            "✔ preflight passed (exit 0) with 2 warnings: review them above before serving "
+            "production.",
+        ),
+        (
+            "21 checks: 20 passed, 1 warning, 0 errors",
+            "✔ preflight passed (exit 0) with 1 warning: review them above before serving "
+            "production.",
+        ),
+        (
+            "no summary line",
+            "✔ preflight passed (exit 0): no errors; review its output above before serving "
+            "production.",
+        ),
+    ],
+)
+def test_warnings_are_not_called_ready_for_production(scripts, summary, report):
+    """The verdict comes from preflight's summary line, which is shown as it was printed."""
+    fake = scripts.tmp_path / "summary-bin"
+    fake.mkdir()
+    uv = fake / "uv"
+    uv.write_text(f"#!/bin/sh\nprintf 'WARN something\\n     a hint\\n{summary}\\n'\n")
+    uv.chmod(0o755)
+    write_env(scripts, "DJANGO_ENV=dev\n")
+    result = scripts.run("set_production.sh", PATH=f"{fake}{os.pathsep}{scripts.env['PATH']}")
+    assert result.returncode == 0
+    assert f"WARN something\n     a hint\n{summary}\n{report}\n" in result.stdout
+    assert "ready for production" not in result.stdout or "0 warnings" in summary
+
+
+def test_the_secret_key_never_reaches_a_command_line(scripts):
+    """set_env.sh gets the new key on stdin (--ask): the process list never shows it."""
+    spy = scripts.tmp_path / "spy-bin"
+    spy.mkdir()
+    log = scripts.tmp_path / "python3-argv.log"
+    python3 = spy / "python3"
+    python3.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{os.path.realpath(sys.executable)}" "$@"\n'
+    )
+    python3.chmod(0o755)
+    env_file = write_env(scripts, "DJANGO_ENV=dev\n")
+    result = scripts.run("set_production.sh", PATH=f"{spy}{os.pathsep}{scripts.env['PATH']}")
+    assert result.returncode == 0, result.stderr
+    key = new_key(env_file.read_text())
+    calls = log.read_text()
+    assert "env_file.py" in calls and "--ask DJANGO_SECRET_KEY" in calls
+    assert key not in calls
+
+
+def test_a_failure_of_set_env_stops_before_preflight(scripts):
+    broken = scripts.tmp_path / "broken-bin"
+    broken.mkdir()
+    python3 = broken / "python3"
+    python3.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *env_file.py*) echo "set_env.sh: cannot write (fake)" >&2; exit 1;; esac\n'
+        f'exec "{os.path.realpath(sys.executable)}" "$@"\n'
+    )
+    python3.chmod(0o755)
+    env_file = write_env(scripts, "DJANGO_ENV=dev\n")
+    result = scripts.run("set_production.sh", PATH=f"{broken}{os.pathsep}{scripts.env['PATH']}")
+    assert result.returncode == 1
+    assert "set_env.sh: cannot write (fake)" in result.stderr
+    assert ".env was not switched" in result.stderr
+    assert env_file.read_text() == "DJANGO_ENV=dev\n"
+    assert "switched to production" not in result.stdout
     assert scripts.calls() == []

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from config import env as env_module
 from config.env import (
     BAD_BOOLEAN,
     BAD_CHOICE,
@@ -30,8 +31,9 @@ class TestReadEnvFile:
         path = write(tmp_path / ".env", b"A=1\nB=${A}x\n# C=3\nD\n")
         result = read_env_file(path)
         assert result.exists and not result.error
-        assert result.values == {"A": "1", "B": "${A}x", "D": None}
-        assert (result.has_bom, result.has_crlf, result.bad_lines) == (False, False, [])
+        assert result.values == {"A": "1", "B": "${A}x"}
+        assert result.bad_lines == [4]  # a bare word sets nothing
+        assert (result.has_bom, result.has_crlf) == (False, False)
 
     def test_bom_crlf_export_quotes_and_hash(self, tmp_path):
         data = b'\xef\xbb\xbfA=1\r\nexport B="x # y"\r\nC=5 # comment\r\n'
@@ -44,11 +46,32 @@ class TestReadEnvFile:
         assert result.bad_lines == [2, 4]
         assert result.values == {"A": "1", "B": "2"}
 
-    def test_not_utf8_names_the_line(self, tmp_path):
-        result = read_env_file(write(tmp_path / ".env", b"A=1\nB=caf\xe9\n"))
-        assert result.exists
-        assert result.error == "is not valid UTF-8 (line 2)"
-        assert result.values == {}
+    def test_lines_that_are_not_text_are_ignored_alone(self, tmp_path):
+        data = b"A=1\nB=caf\xe9\n# caf\xe9\nC=x\x00y\nD=4"
+        result = read_env_file(write(tmp_path / ".env", data))
+        assert result.exists and not result.error
+        assert result.undecodable_lines == [2, 3, 4]
+        assert result.values == {"A": "1", "D": "4"}
+
+    def test_multi_line_secret_body_is_never_a_key(self, tmp_path):
+        data = b"K=-----BEGIN FAKE KEY-----\nMIIFAKEBODYPLANTED\n-----END FAKE KEY-----\nA=1\n"
+        result = read_env_file(write(tmp_path / ".env", data))
+        assert set(result.values) == {"K", "A"}
+        assert result.bad_lines == [2, 3]
+
+    def test_fifo_does_not_block(self, tmp_path):
+        import os
+
+        os.mkfifo(tmp_path / ".env")
+        assert read_env_file(tmp_path / ".env").error == "is not a regular file"
+
+    def test_device_is_not_read_forever(self, tmp_path):
+        (tmp_path / ".env").symlink_to("/dev/zero")
+        assert read_env_file(tmp_path / ".env").error == "is not a regular file"
+
+    def test_huge_file(self, tmp_path):
+        write(tmp_path / ".env", b"A=" + b"x" * (1024 * 1024))
+        assert read_env_file(tmp_path / ".env").error == "is larger than 1024 KiB"
 
     def test_directory(self, tmp_path):
         (tmp_path / ".env").mkdir()
@@ -58,19 +81,25 @@ class TestReadEnvFile:
     def test_unreadable(self, tmp_path, monkeypatch):
         path = write(tmp_path / ".env", b"A=1\n")
 
-        def denied(self):
+        def denied(name, flags, *args):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(Path, "read_bytes", denied)
+        monkeypatch.setattr(env_module.os, "open", denied)
         result = read_env_file(path)
         assert result.exists and result.error == "cannot be read (Permission denied)"
 
     def test_os_error_without_strerror(self, tmp_path, monkeypatch):
-        def broken(self):
+        write(tmp_path / ".env", b"A=1\n")
+
+        def broken(name, flags, *args):
             raise OSError
 
-        monkeypatch.setattr(Path, "read_bytes", broken)
+        monkeypatch.setattr(env_module.os, "open", broken)
         assert read_env_file(tmp_path / ".env").error == "cannot be read (OSError)"
+
+    def test_symlink_loop(self, tmp_path):
+        (tmp_path / ".env").symlink_to(tmp_path / ".env")
+        assert read_env_file(tmp_path / ".env").error.startswith("cannot be read (Too many levels")
 
 
 def test_load_env_file_keeps_real_environment(tmp_path):
@@ -78,7 +107,7 @@ def test_load_env_file_keeps_real_environment(tmp_path):
     environ = {"A": "real"}
     result = load_env_file(path, environ)
     assert environ == {"A": "real", "B": "from-file"}
-    assert result.values["C"] is None
+    assert "C" not in result.values
 
 
 @pytest.mark.parametrize(
@@ -133,7 +162,7 @@ class TestEnv:
         assert env.int("MISSING", 8125, 1, 65535) == 8125
         assert env.problems == []
 
-    @pytest.mark.parametrize("value", ["abc", "0", "-1", "601", "nan"])
+    @pytest.mark.parametrize("value", ["abc", "0", "-1", "601", "nan", "1e-300"])
     def test_seconds_rejects(self, value):
         env = Env({"T": value})
         assert env.seconds("T", 5.0) == 5.0
@@ -197,7 +226,79 @@ class TestEnv:
         assert "scheme 'nonsense'" in problem.message
         assert "fake-secret-pw" not in problem.message
 
+    def test_url_that_urlsplit_rejects(self, tmp_path):
+        env = Env({"DATABASE_URL": "postgres://u:fake-pw@[::1"})
+        env.database("DATABASE_URL", "sqlite:///db.sqlite3", tmp_path)
+        assert "scheme 'postgres'" in env.problems[0].message
+        assert "fake-pw" not in env.problems[0].message
+
+    @pytest.mark.parametrize("url", ["mysql://u:fake-pw@127.0.0.1:1/x", "postgis://u:fake-pw@h/x"])
+    def test_backend_that_cannot_load_falls_back(self, tmp_path, url):
+        env = Env({"DATABASE_URL": url})
+        config = env.database("DATABASE_URL", "sqlite:///db.sqlite3", tmp_path)
+        assert config["ENGINE"] == "django.db.backends.sqlite3"
+        [problem] = env.problems
+        assert "backend, which cannot load here" in problem.message
+        assert "fake-pw" not in problem.message
+
+    def test_long_bad_values_are_cut_short(self):
+        env = Env({"B": "x" * 500})
+        env.bool("B", default=False)
+        assert "x" * 40 + "...'" in env.problems[0].message
+        assert "x" * 41 not in env.problems[0].message
+
     def test_database_url_without_scheme(self, tmp_path):
         env = Env({"DATABASE_URL": "just-words"})
         env.database("DATABASE_URL", "sqlite:///db.sqlite3", tmp_path)
         assert "scheme '?'" in env.problems[0].message
+
+
+def test_commented_keys_document_optional_variables(tmp_path):
+    path = write(tmp_path / ".env.sample", b"A=1\n# B=2\n#export C=\n# not a key\n  #  D_1 = x\r\n")
+    result = read_env_file(path)
+    assert result.values == {"A": "1"}
+    assert result.commented_keys == {"B", "C", "D_1"}
+
+
+class TestThresholds:
+    def test_defaults_and_values(self):
+        env = Env({"C_WARN": "70"})
+        assert env.thresholds("C_WARN", "C_CRIT", 80, 95) == (70, 95)
+        assert env.problems == []
+
+    def test_warn_above_crit_falls_back_to_both_defaults(self):
+        env = Env({"C_WARN": "96"})
+        assert env.thresholds("C_WARN", "C_CRIT", 80, 95) == (80, 95)
+        [problem] = env.problems
+        assert (problem.code, problem.variable, problem.fallback) == ("E006", "C_WARN", "80")
+        assert problem.message == "C_WARN=96 is above C_CRIT=95; using 80 and 95"
+
+    def test_crit_below_the_warn_default_suggests_the_crit(self):
+        env = Env({"C_CRIT": "50"})
+        assert env.thresholds("C_WARN", "C_CRIT", 80, 95) == (80, 95)
+        assert env.problems[0].fallback == "50"
+
+
+def test_every_problem_names_its_safe_fallback(tmp_path):
+    env = Env({"B": "maybe", "N": "x", "S": "x", "C": "banana", "DATABASE_URL": "nonsense://"})
+    env.bool("B", default=True)
+    env.int("N", 8125, 1, 65535)
+    env.seconds("S", 5.0)
+    env.choice("C", "bare", ("bare", "docker"))
+    env.database("DATABASE_URL", "sqlite:///db.sqlite3", tmp_path)
+    env.secret_key("K", "dev", is_dev=False)
+    assert [p.fallback for p in env.problems] == [
+        "on",
+        "8125",
+        "5",
+        "bare",
+        "sqlite:///db.sqlite3",
+        "",
+    ]
+
+
+def test_test_settings_ignore_this_checkouts_env(settings):
+    import os
+
+    assert os.environ["DJANGO_ENV"] == "" and settings.DJANGO_ENV == "dev"
+    assert settings.SETTINGS_MODULE == "config.test_settings"

@@ -8,6 +8,7 @@ adding a check is adding one function here, in its place.
 from __future__ import annotations
 
 import ast
+import errno
 import functools
 import ipaddress
 import itertools
@@ -26,6 +27,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import CheckResult, NotApplicable, dashboard, error, info, ok, warn
+from .broker import redis_ping
+from .context import DatabaseUnanswered
+from .hints import NEW_CLUSTER_API_KEY, NEW_SECRET_KEY, ask_env, command, manage, set_env
 
 INVENTORY = []
 
@@ -97,6 +101,11 @@ def os_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def file_state_hint(name: str, problem: str) -> str:
+    """For a file that exists but cannot be used: show what it is (type, owner, mode, size)."""
+    return f"ls -ld {name}"
+
+
 # Environment ------------------------------------------------------------------------------
 
 
@@ -104,29 +113,24 @@ def os_reason(exc: OSError) -> str:
 def check_python(context):
     major, minor = context.python_version
     version = f"Python {major}.{minor}"
+    hint = manage("preflight")  # uv picks (and if need be fetches) a Python that fits
     if (major, minor) < (3, 10):
-        return [error(f"{version} (need >= 3.10)", "Run via: uv run python manage.py preflight")]
+        return [error(f"{version} (need >= 3.10)", hint)]
     if context.prefix == context.base_prefix:
-        return [
-            warn(
-                f"{version}: running outside a virtualenv",
-                "Run via: uv run python manage.py preflight",
-            )
-        ]
+        return [warn(f"{version}: running outside a virtualenv", hint)]
     project_venv = (context.base_dir / ".venv").resolve()
     if Path(context.prefix).resolve() != project_venv:
-        return [
-            warn(
-                f"{version}: not using the project .venv ({context.prefix})",
-                "Activate the project venv or run via: uv run python manage.py preflight",
-            )
-        ]
+        return [warn(f"{version}: not using the project .venv ({context.prefix})", hint)]
     return [ok(f"{version} (.venv)")]
+
+
+# Astral's installer: works where pip cannot install (an externally managed system Python).
+UV_INSTALL = "curl -LsSf https://astral.sh/uv/install.sh | sh"
 
 
 @check("env.uv")
 def check_uv(context):
-    hint = "Install it: pip install uv"
+    hint = UV_INSTALL
     path = shutil.which("uv", path=context.environ.get("PATH"))
     if path is None:
         return [warn("uv is not installed", hint)]
@@ -144,33 +148,43 @@ def check_uv(context):
 def check_venv(context):
     if (context.base_dir / ".venv").is_dir():
         return [ok(".venv directory exists")]
-    return [warn(".venv directory is missing", "Create it: uv sync")]
+    return [warn(".venv directory is missing", "uv sync")]
 
 
 @check("env.dotenv")
 def check_dotenv(context):
     env_file = context.env_file
-    hint = "cp .env.sample .env"
     if not env_file.exists:
+        # Private from the start, so that following the hint raises no permissions warning.
+        hint = "install -m 600 .env.sample .env"
         return [dev_warn_prod_error(context, ".env file is missing", hint)]
     if env_file.error:
-        return [dev_warn_prod_error(context, f".env {env_file.error}; none of it was loaded")]
+        return [
+            dev_warn_prod_error(
+                context,
+                f".env {env_file.error}; none of it was loaded",
+                file_state_hint(".env", env_file.error),
+            )
+        ]
     results = []
     if env_file.has_bom:
         results.append(
-            warn(".env starts with a UTF-8 byte-order mark", "Save .env as UTF-8 without BOM")
+            warn(".env starts with a UTF-8 byte-order mark", r"sed -i '1s/^\xEF\xBB\xBF//' .env")
         )
     if env_file.has_crlf:
-        results.append(
-            warn(".env has Windows (CRLF) line endings", "Convert it: sed -i 's/\\r$//' .env")
-        )
-    if env_file.bad_lines:
-        lines = ", ".join(str(number) for number in env_file.bad_lines)
-        if len(env_file.bad_lines) == 1:
-            message = f".env line {lines} could not be parsed and was ignored"
-        else:
-            message = f".env lines {lines} could not be parsed and were ignored"
-        results.append(warn(message, "Each line must be KEY=value (see .env.sample)"))
+        results.append(warn(".env has Windows (CRLF) line endings", r"sed -i 's/\r$//' .env"))
+    for numbers, one, many in (
+        (env_file.undecodable_lines, "is not UTF-8 text", "are not UTF-8 text"),
+        (env_file.bad_lines, "could not be parsed", "could not be parsed"),
+    ):
+        if numbers:
+            lines = ", ".join(str(number) for number in numbers)
+            if len(numbers) == 1:
+                message = f".env line {lines} {one} and was ignored"
+            else:
+                message = f".env lines {lines} {many} and were ignored"
+            # Each line must be KEY=value: open the file at the first one that is not.
+            results.append(warn(message, f"${{EDITOR:-vi}} +{numbers[0]} .env"))
     return results or [ok(".env file found")]
 
 
@@ -180,7 +194,9 @@ def check_project_writable(context):
         with tempfile.NamedTemporaryFile(dir=context.base_dir, prefix=".preflight-"):
             pass
     except OSError as exc:
-        return [error(f"Project directory is not writable ({exc.strerror or type(exc).__name__})")]
+        # Who owns it and its mode; on a read-only filesystem, how it is mounted.
+        hint = "findmnt -T ." if exc.errno == errno.EROFS else "ls -ld ."
+        return [error(f"Project directory is not writable ({os_reason(exc)})", hint)]
     return [ok("Project directory writable")]
 
 
@@ -190,10 +206,12 @@ def check_disk(context):
     message = (
         f"Disk: {free / GIB:.1f} GiB free" if free >= GIB else f"Disk: {free / MIB:.0f} MiB free"
     )
+    # The filesystem and what uses it; what to delete is the operator's call.
+    hint = "df -h ."
     if free < 100 * MIB:
-        return [error(message, "Free space: at least 1 GiB is needed")]
+        return [error(f"{message} (at least 1 GiB is needed)", hint)]
     if free < GIB:
-        return [warn(message, "Free space: at least 1 GiB is recommended")]
+        return [warn(f"{message} (at least 1 GiB is recommended)", hint)]
     return [ok(message)]
 
 
@@ -201,25 +219,85 @@ def check_disk(context):
 
 
 def migrate_command(alias: str) -> str:
-    command = "uv run python manage.py migrate"
-    return command if alias == "default" else f"{command} --database {alias}"
+    return manage("migrate", database=alias)
 
 
 def database_label(context, alias: str) -> str:
     return "Database" if len(context.settings.DATABASES) == 1 else f"Database {alias}"
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def is_local_host(host: str) -> bool:
+    """Whether a server's host is this machine: none, a unix socket directory, a loopback name
+    or address, or this host's name. No DNS lookup."""
+    host = host.lower().rstrip(".").strip("[]")
+    if not host or host.startswith("/") or host in LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == socket.gethostname().lower().rstrip(".")
+    return address.is_loopback or address.is_unspecified
+
+
+def db_connection_hint(context, alias: str, failure: str) -> str:
+    """A command for a classified connection failure: start or probe the server, create the
+    database, re-enter or test the credentials, or open the database shell, which shows the
+    driver's own message (never printed here: it may hold credentials)."""
+    database = context.settings.DATABASES[alias]
+    engine = database.get("ENGINE", "")
+    if "sqlite" in engine:
+        name = sqlite_file(database)
+        if name and failure == "cannot open the database file":
+            folder = (context.base_dir / name).parent
+            shown = display_file(folder, context.base_dir)
+            if not folder.exists():
+                return command("mkdir", "-p", shown)
+            return command("ls", "-ld", shown)  # there: who owns it, and its mode
+    elif "postgresql" in engine:
+        host = str(database.get("HOST") or "localhost")
+        port = str(database.get("PORT") or 5432)
+        name = str(database.get("NAME") or "")
+        user = ["-U", str(database["USER"])] if database.get("USER") else []
+        server = ["-h", host, "-p", port]
+        if failure == "unreachable" and is_local_host(host):
+            return "sudo systemctl start postgresql"
+        if failure in ("unreachable", "timed out"):
+            return command("pg_isready", *server)
+        if failure == "database missing":
+            return command("createdb", *server, *user, name)
+        if failure == "authentication failed" and alias == "default":
+            return ask_env("DATABASE_URL")  # the URL with the right password, not echoed
+        # psql asks for a password itself, and shows the server's own message.
+        return command("psql", *server, *user, "-d", name, "-c", "select 1")
+    return manage("dbshell", database=alias)
+
+
 @check("db.connection")
 def check_db_connection(context):
     results = []
     for alias in context.settings.DATABASES:
-        state = context.database(alias)
         label = database_label(context, alias)
-        if state.connected:
+        try:
+            state = context.database(alias)
+        except DatabaseUnanswered as exc:
+            hint = db_connection_hint(context, alias, "timed out")
+            results.append(error(f"{label} connection {exc}", hint))
+            continue
+        if state.file_missing:
+            results.append(
+                ok(f"{label} file not created yet ({state.description}): migrate creates it")
+            )
+        elif state.connected:
             results.append(ok(f"{label} connection works ({state.description})"))
         else:
             results.append(
-                error(f"{label} connection failed: {state.failure} ({state.description})")
+                error(
+                    f"{label} connection failed: {state.failure} ({state.description})",
+                    db_connection_hint(context, alias, state.failure),
+                )
             )
     return results
 
@@ -235,7 +313,10 @@ def check_db_migrations(context):
             unreachable.append(alias)
         elif state.migrations_failure:
             results.append(
-                error(f"{label}: pending migrations unknown: {state.migrations_failure}")
+                error(
+                    f"{label}: pending migrations unknown: {state.migrations_failure}",
+                    manage("showmigrations", database=alias),
+                )
             )
         elif state.pending:
             names = ", ".join(state.pending[:5])
@@ -261,7 +342,7 @@ def check_db_migrations(context):
 def check_debug(context):
     debug = context.settings.DEBUG
     if debug and context.is_prod:
-        return [error("DEBUG is on in production", "Set DJANGO_DEBUG=0 in .env")]
+        return [error("DEBUG is on in production", set_env("DJANGO_DEBUG=0"))]
     return [ok(f"DEBUG mode appropriate for {context.env_name} (DEBUG={'on' if debug else 'off'})")]
 
 
@@ -269,10 +350,7 @@ def check_debug(context):
 def check_secret_key(context):
     from django.core.exceptions import ImproperlyConfigured
 
-    hint = (
-        'uv run python -c "from django.core.management.utils import get_random_secret_key as k; '
-        'print(\\"DJANGO_SECRET_KEY=\'\\" + k() + \\"\'\\")" >> .env'
-    )
+    hint = NEW_SECRET_KEY
     try:
         key = context.settings.SECRET_KEY
     except ImproperlyConfigured:
@@ -291,13 +369,22 @@ def check_secret_key(context):
     return [ok(f"SECRET_KEY is {len(key)} chars")]
 
 
+def allowed_hosts_hint(hosts: list[str]) -> str:
+    """Set the list without '*', blanks and padding; when nothing is left, this machine's
+    fully qualified name (what a reverse proxy usually forwards)."""
+    kept = list(dict.fromkeys(host.strip() for host in hosts if host.strip() not in ("", "*")))
+    if not kept:
+        return f"{set_env('DJANGO_ALLOWED_HOSTS=')}$(hostname -f)"
+    return set_env(f"DJANGO_ALLOWED_HOSTS={','.join(kept)}")
+
+
 @check("security.allowed_hosts")
 def check_allowed_hosts(context):
     hosts = list(context.settings.ALLOWED_HOSTS)
     shown = ", ".join(repr(host) for host in hosts)
     if not context.is_prod:
         return [ok(f"ALLOWED_HOSTS: {shown or 'none'} ({context.env_name})")]
-    hint = "Set DJANGO_ALLOWED_HOSTS=example.com,www.example.com in .env"
+    hint = allowed_hosts_hint(hosts)
     if not hosts:
         return [error("ALLOWED_HOSTS is empty in production", hint)]
     results = []
@@ -331,8 +418,6 @@ def check_env_permissions(context):
 
 # Config consistency -----------------------------------------------------------------------
 
-# A commented-out assignment in .env.sample (`# KEY=value`) documents an optional variable.
-COMMENTED_KEY = re.compile(r"^\s*#\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 # Variables of the process, set by the OS, the login or manage.py/wsgi.py: not configuration.
 PROCESS_VARIABLES = frozenset({"DJANGO_SETTINGS_MODULE", "HOME", "PATH", "SHELL"})
 SOURCE_DIRS = ("config", "apps")
@@ -346,16 +431,18 @@ def sample_keys(context) -> set[str] | None:
     sample = context.sample_file
     if not sample.exists or sample.error:
         return None
-    keys = set(sample.values)
+    return set(sample.values) | sample.commented_keys
+
+
+def document_in_sample(context, names: list[str]) -> str:
+    """Append a commented `# KEY=` line for each name to .env.sample (which documents it), on
+    a line of its own even when the file lacks a final newline."""
+    hint = f"printf '# %s=\\n' {' '.join(map(shlex.quote, names))} >> .env.sample"
     try:
-        text = sample.path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:  # removed or made unreadable since it was parsed: the parsed keys stand
-        return keys
-    for line in text.splitlines():
-        match = COMMENTED_KEY.match(line)
-        if match:
-            keys.add(match.group(1))
-    return keys
+        data = context.sample_file.path.read_bytes()
+    except OSError:  # gone since it was parsed: the append creates it
+        data = b""
+    return f"echo >> .env.sample && {hint}" if data and not data.endswith(b"\n") else hint
 
 
 @check("config.env_drift")
@@ -370,11 +457,16 @@ def check_env_drift(context):
         return [
             warn(
                 ".env.sample is missing: .env cannot be checked against it",
-                "Restore it: git checkout -- .env.sample",
+                "git checkout -- .env.sample",
             )
         ]
     if sample.error:
-        return [warn(f".env.sample {sample.error}: .env cannot be checked against it")]
+        return [
+            warn(
+                f".env.sample {sample.error}: .env cannot be checked against it",
+                file_state_hint(".env.sample", sample.error),
+            )
+        ]
     documented = sample_keys(context)
     present = set(env_file.values)
     results = []
@@ -383,16 +475,17 @@ def check_env_drift(context):
         results.append(
             warn(
                 f".env is missing keys from .env.sample: {', '.join(missing)}",
-                "Copy those lines from .env.sample into .env (their defaults are there)",
+                # Their defaults, from the sample.
+                set_env(*(f"{key}={sample.values[key] or ''}" for key in missing)),
             )
         )
     extra = sorted(present - documented)
     if extra:
         results.append(
             warn(
-                f".env has keys not in .env.sample: {', '.join(extra)}",
-                "Document them in .env.sample (a commented `# KEY=` line will do), "
-                "or remove them from .env",
+                f".env has keys not in .env.sample: {', '.join(extra)} "
+                "(document them there, or remove them from .env)",
+                document_in_sample(context, extra),
             )
         )
     return results or [ok(f".env matches .env.sample ({plural(len(present), 'key')})")]
@@ -477,7 +570,7 @@ def check_settings_refs(context):
         return [
             warn(
                 f"The code reads variables that .env.sample does not document: {listed}",
-                "Document each in .env.sample (a commented `# KEY=` line will do)",
+                document_in_sample(context, undocumented),
             )
         ]
     return [
@@ -486,9 +579,6 @@ def check_settings_refs(context):
             f"({plural(len(reads), 'variable')})"
         )
     ]
-
-
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
 def names_this_instance(host: str, settings) -> bool:
@@ -534,23 +624,22 @@ def check_cluster(context):
         problem = hub_url_problem(settings)
         if problem:
             results.append(
-                error(
-                    problem,
-                    "Set HUB_URL in .env to the hub's address, e.g. HUB_URL=https://hub.example.com",
-                )
+                # The hub's http(s) URL, asked for (it may hold a password).
+                error(problem, ask_env("HUB_URL"))
             )
         if not settings.HUB_API_KEY:
             results.append(
                 warn(
-                    "Agent without HUB_API_KEY: the hub will refuse its reports",
-                    "Set HUB_API_KEY in .env to the hub's CLUSTER_API_KEY",
+                    "Agent without HUB_API_KEY (the hub's CLUSTER_API_KEY): "
+                    "the hub will refuse its reports",
+                    ask_env("HUB_API_KEY"),
                 )
             )
         if not settings.INSTANCE_ID:
             results.append(
                 warn(
                     "Agent without INSTANCE_ID: the hub cannot tell this instance from others",
-                    "Set INSTANCE_ID in .env to a name unique in the cluster (INSTANCE_ID=web-1)",
+                    f"{set_env('INSTANCE_ID=')}$(hostname)",  # unique in the cluster
                 )
             )
     if settings.CLUSTER_ENABLED and not settings.CLUSTER_API_KEY:
@@ -558,8 +647,7 @@ def check_cluster(context):
             dev_warn_prod_error(
                 context,
                 "Hub without CLUSTER_API_KEY: any agent can report to it",
-                'uv run python -c "import secrets; '
-                "print('CLUSTER_API_KEY=' + secrets.token_urlsafe(32))\" >> .env",
+                NEW_CLUSTER_API_KEY,
             )
         )
     return results or [ok(f"Cluster: {role} (no conflicts)")]
@@ -571,8 +659,9 @@ def check_celery_eager(context):
     if eager and context.is_prod:
         return [
             warn(
-                "Celery runs tasks eagerly in production: they would run inside web requests",
-                "Set CELERY_TASK_ALWAYS_EAGER=0 in .env and run a worker",
+                "Celery runs tasks eagerly in production: they would run inside web requests "
+                "(turn it off and run a worker)",
+                set_env("CELERY_TASK_ALWAYS_EAGER=0"),
             )
         ]
     mode = "eager: tasks run inline" if eager else "async: tasks go to the broker"
@@ -620,20 +709,7 @@ class UnsupportedBroker(Exception):
 def ping_broker(url: str, scheme: str, seconds: float) -> None:
     """Raise unless the broker answers within about 2 x `seconds` (connect, then reply)."""
     if scheme in ("redis", "rediss"):
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=seconds,
-            socket_timeout=seconds,
-            retry=Retry(NoBackoff(), 0),  # one attempt: a retry would double the wait
-        )
-        try:
-            client.ping()
-        finally:
-            client.close()
+        redis_ping(url, seconds)
         return
     from kombu import Connection
 
@@ -655,29 +731,62 @@ def ping_broker(url: str, scheme: str, seconds: float) -> None:
         connection.release()
 
 
+DEFAULT_BROKER_URL = "redis://localhost:6379/0"
+# scheme -> (the service that runs such a broker on Debian/Ubuntu, its default port)
+BROKER_SERVICES = {
+    "redis": ("redis-server", 6379),
+    "rediss": ("redis-server", 6379),
+    "amqp": ("rabbitmq-server", 5672),
+    "pyamqp": ("rabbitmq-server", 5672),
+    "amqps": ("rabbitmq-server", 5671),
+}
+
+
+def broker_hint(parts, scheme: str, reason: str) -> str:
+    """A broker on this machine: start it (restart a hung one). One elsewhere: ask it whether
+    it answers. Wrong credentials: enter the URL again (asked for, not echoed)."""
+    service = BROKER_SERVICES.get(scheme)
+    if reason == "authentication failed" or service is None:
+        return ask_env("CELERY_BROKER_URL")
+    name, default_port = service
+    host = parts.hostname or "localhost"
+    if is_local_host(host):
+        return f"sudo systemctl {'restart' if reason == 'timed out' else 'start'} {name}"
+    port = str(parts.port or default_port)
+    if name == "redis-server":
+        tls = ["--tls"] if scheme == "rediss" else []
+        return command("redis-cli", *tls, "-h", host, "-p", port, "ping")
+    probe = shlex.quote(f"</dev/tcp/{host}/{port}")
+    return f"timeout 5 bash -c {probe} && echo {shlex.quote(f'{host}:{port} answers')}"
+
+
 @check("config.celery_broker")
 def check_celery_broker(context):
     if context.settings.CELERY_TASK_ALWAYS_EAGER:
         raise NotApplicable("eager: tasks run inline")
     url = context.settings.CELERY_BROKER_URL or ""
-    hint = "Start the broker, or fix CELERY_BROKER_URL in .env"
-    if not context.is_prod:
-        hint += " (in dev, CELERY_TASK_ALWAYS_EAGER=on runs tasks inline)"
+    # In dev the simplest fix of all: tasks run inline, no broker needed.
+    dev_hint = "" if context.is_prod else set_env("CELERY_TASK_ALWAYS_EAGER=on")
     if not url.strip():
+        hint = dev_hint or set_env(f"CELERY_BROKER_URL={DEFAULT_BROKER_URL}")
         return [error("CELERY_BROKER_URL is empty: Celery has no broker", hint)]
     try:
         parts = urlsplit(url)
         location = broker_location(parts)
     except ValueError:
+        hint = dev_hint or ask_env("CELERY_BROKER_URL")
         return [error("CELERY_BROKER_URL is not a valid URL (bad host or port)", hint)]
     scheme = parts.scheme.lower()
     seconds = max(0.25, (context.timeout - SUBPROCESS_TIMEOUT_MARGIN) / 2)
     try:
         ping_broker(url, scheme, seconds)
     except UnsupportedBroker as exc:
+        hint = dev_hint or ask_env("CELERY_BROKER_URL")
         return [error(f"Celery broker scheme {scheme or 'none'!r} {exc}", hint)]
     except Exception as exc:
-        return [error(f"Celery broker {classify_broker_failure(exc)} ({location})", hint)]
+        reason = classify_broker_failure(exc)
+        hint = dev_hint or broker_hint(parts, scheme, reason)
+        return [error(f"Celery broker {reason} ({location})", hint)]
     return [ok(f"Celery broker answers ({location})")]
 
 
@@ -700,17 +809,17 @@ def check_metrics(context):
         results.append(
             error(
                 f"{recorded['METRICS_BACKEND'].message} (metrics would silently go to the log)",
-                "Set METRICS_BACKEND=logging or METRICS_BACKEND=statsd in .env",
+                set_env("METRICS_BACKEND=logging"),
             )
         )
     elif backend not in METRICS_BACKENDS:
         results.append(
             error(
                 f"METRICS_BACKEND={backend!r} is not one of {', '.join(METRICS_BACKENDS)}",
-                "Set METRICS_BACKEND=logging or METRICS_BACKEND=statsd in .env",
+                set_env("METRICS_BACKEND=logging"),
             )
         )
-    port_hint = "Set STATSD_PORT in .env to a port from 1 to 65535 (StatsD's is 8125)"
+    port_hint = set_env("STATSD_PORT=8125")  # StatsD's own port
     if "STATSD_PORT" in recorded:
         results.append(error(recorded["STATSD_PORT"].message, port_hint))
     elif not (isinstance(settings.STATSD_PORT, int) and 1 <= settings.STATSD_PORT <= 65535):
@@ -723,15 +832,16 @@ def check_metrics(context):
     if backend == "statsd" and not host:
         return [
             error(
-                "METRICS_BACKEND=statsd but STATSD_HOST is not set: metrics go nowhere",
-                "Set STATSD_HOST in .env (e.g. STATSD_HOST=127.0.0.1), or METRICS_BACKEND=logging",
+                "METRICS_BACKEND=statsd but STATSD_HOST is not set: metrics go nowhere "
+                "(a StatsD agent on this machine, or METRICS_BACKEND=logging)",
+                set_env("STATSD_HOST=127.0.0.1"),
             )
         ]
     if backend == "logging" and host:
         return [
             info(
                 f"STATSD_HOST is set ({host}) but unused: METRICS_BACKEND=logging",
-                "Set METRICS_BACKEND=statsd in .env to send metrics there",
+                set_env("METRICS_BACKEND=statsd"),  # to send metrics there
             )
         ]
     if backend == "statsd":
@@ -743,6 +853,23 @@ def check_metrics(context):
 # Pipeline state ---------------------------------------------------------------------------
 
 
+# Where `manage.py runserver` serves the admin by default; the messages name the page to open.
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+
+
+def admin_hint() -> str:
+    """Serve the admin, after creating a superuser to log in with when there is none."""
+    from django.contrib.auth import get_user_model
+    from django.db import DatabaseError
+
+    runserver = manage("runserver")
+    try:
+        has_admin = get_user_model().objects.filter(is_superuser=True, is_active=True).exists()
+    except DatabaseError:  # the auth tables not migrated: no one can log in yet
+        has_admin = False
+    return runserver if has_admin else f"{manage('createsuperuser')} && {runserver}"
+
+
 @check("pipeline.channels")
 def check_channels(context):
     from apps.notify.models import NotificationChannel
@@ -752,9 +879,9 @@ def check_channels(context):
     if not active:
         return [
             warn(
-                "No active notification channel: pipeline notifications go nowhere",
-                "Add one at /admin/notify/notificationchannel/add/ "
-                "(uv run python manage.py runserver)",
+                "No active notification channel: pipeline notifications go nowhere "
+                f"(add one at {ADMIN_URL}notify/notificationchannel/add/)",
+                admin_hint(),
             )
         ]
     return [ok(f"{plural(active, 'active notification channel')}")]
@@ -781,9 +908,9 @@ def check_definitions(context):
             warn(
                 f"{plural(len(nowhere), 'active pipeline definition')} "
                 f"{'routes' if len(nowhere) == 1 else 'route'} nowhere "
-                f"(no channel or an inactive one): {', '.join(nowhere)}",
-                "Give each an active channel at /admin/orchestration/pipelinedefinition/ "
-                "(uv run python manage.py runserver)",
+                f"(no channel or an inactive one): {', '.join(nowhere)} "
+                f"(give each an active channel at {ADMIN_URL}orchestration/pipelinedefinition/)",
+                admin_hint(),
             )
         ]
     return [ok(f"{plural(total, 'active pipeline definition')}, all routed to active channels")]
@@ -802,16 +929,17 @@ def check_intelligence(context):
         return [
             warn(
                 f"Intelligence: {provider} without fallback: an AI outage fails the pipeline",
-                "Set INTELLIGENCE_FALLBACK_ENABLED=on in .env",
+                set_env("INTELLIGENCE_FALLBACK_ENABLED=on"),
             )
         ]
     if fallback:
         return [info("Intelligence: no active provider, local rules only")]
     return [
         error(
-            "Intelligence: no active provider and fallback off: nothing can analyse",
-            "Set INTELLIGENCE_FALLBACK_ENABLED=on in .env, or activate a provider at "
-            "/admin/intelligence/intelligenceprovider/",
+            "Intelligence: no active provider and fallback off: nothing can analyse "
+            f"(turn the fallback on, or activate a provider at "
+            f"{ADMIN_URL}intelligence/intelligenceprovider/)",
+            set_env("INTELLIGENCE_FALLBACK_ENABLED=on"),
         )
     ]
 
@@ -838,8 +966,8 @@ def sources_file(line: str, target: Path, home: str) -> bool:
         words = shlex.split(line, comments=True)
     except ValueError:  # unbalanced quotes: not a line that sources anything
         return False
-    for command, argument in itertools.pairwise(words):
-        if command in ("source", "."):
+    for verb, argument in itertools.pairwise(words):
+        if verb in ("source", "."):
             for prefix in ("~/", "$HOME/", "${HOME}/"):
                 if argument.startswith(prefix):
                     argument = os.path.join(home, argument[len(prefix) :])
@@ -929,7 +1057,7 @@ def mentions_path(line: str, paths: set[str]) -> bool:
 
 
 CRON_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*=")
-NO_CRON_HINT = "Install cron (e.g. sudo apt-get install cron), then: bin/install.sh cron"
+NO_CRON_HINT = "sudo apt-get install -y cron && bin/install.sh cron"
 
 
 def crontab_runs_project(table: str, base_dir: Path) -> bool:
@@ -956,7 +1084,8 @@ def check_cron(context):
     except FileNotFoundError:
         return [warn("crontab is not installed: preflight cannot run from cron", NO_CRON_HINT)]
     except subprocess.TimeoutExpired:
-        return [warn(f"crontab -l did not answer within {context.timeout:g}s", hint)]
+        # Try it by hand: install.sh would hang on it just the same.
+        return [warn(f"crontab -l did not answer within {context.timeout:g}s", "crontab -l")]
     if completed.returncode != 0:
         if "no crontab" in completed.stderr.lower():
             return [warn("No crontab for this user: preflight does not run from cron", hint)]
@@ -972,18 +1101,33 @@ def check_cron(context):
     return [warn("Cron does not run this project: no crontab line names its directory", hint)]
 
 
+def logs_dir_hint(logs: Path, base_dir: Path, culprit: Path | None = None) -> str:
+    """A LOGS_DIR elsewhere: back to the project's own logs/. The project's own logs/ failing:
+    show who owns the path that fails (often root, after a `sudo` run)."""
+    if os.path.realpath(logs) != os.path.realpath(base_dir / "logs"):
+        return set_env("LOGS_DIR=logs")
+    return command("ls", "-ld", display_file(culprit or logs, base_dir))
+
+
 @check("install.logs_dir")
 def check_logs_dir(context):
     logs = Path(context.settings.LOGS_DIR)
     shown = dashboard.display_path(logs, context.base_dir)
-    hint = "Set LOGS_DIR in .env to a writable directory"
+    base = context.base_dir
+    hint = logs_dir_hint(logs, base)
     created = not logs.exists()
     try:
         logs.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         return [error(f"Logs directory {shown} is not a directory", hint)]
     except OSError as exc:
-        return [error(f"Logs directory {shown} cannot be created ({os_reason(exc)})", hint)]
+        parent = next(path for path in logs.parents if path.exists())
+        return [
+            error(
+                f"Logs directory {shown} cannot be created ({os_reason(exc)})",
+                logs_dir_hint(logs, base, parent),
+            )
+        ]
     try:
         with tempfile.NamedTemporaryFile(dir=logs, prefix=".preflight-"):
             pass
@@ -995,7 +1139,12 @@ def check_logs_dir(context):
             with open(log_file, "ab"):
                 pass
         except OSError as exc:
-            return [error(f"Run log {shown}checks.log is not writable ({os_reason(exc)})", hint)]
+            return [
+                error(
+                    f"Run log {shown}checks.log is not writable ({os_reason(exc)})",
+                    logs_dir_hint(logs, base, log_file),
+                )
+            ]
     return [ok(f"Logs directory {'created' if created else 'writable'} ({shown})")]
 
 
@@ -1013,6 +1162,16 @@ def sqlite_file(database: dict) -> str | None:
     if not name or name == ":memory:" or "mode=memory" in name:
         return None
     return name
+
+
+def make_writable_hint(path: Path, shown: str) -> str:
+    """Ours: give ourselves write permission. Someone else's: show whose it is (changing the
+    owner of a database file is the operator's decision)."""
+    try:
+        ours = path.stat().st_uid == os.geteuid()
+    except OSError:
+        ours = False
+    return command("chmod", "u+w", shown) if ours else command("ls", "-ld", shown)
 
 
 @check("install.sqlite_writable")
@@ -1035,7 +1194,7 @@ def check_sqlite_writable(context):
         folder = display_file(path.parent, context.base_dir) + "/"
         if not path.parent.is_dir():
             results.append(
-                error(f"{label} directory {folder} does not exist", f"mkdir -p {folder}")
+                error(f"{label} directory {folder} does not exist", command("mkdir", "-p", folder))
             )
             continue
         problems = []
@@ -1047,7 +1206,7 @@ def check_sqlite_writable(context):
                 problems.append(
                     error(
                         f"{label} file {shown} is not writable ({os_reason(exc)})",
-                        f"Make it writable: chmod u+w {shown}",
+                        make_writable_hint(path, shown),
                     )
                 )
         try:
@@ -1058,7 +1217,7 @@ def check_sqlite_writable(context):
                 error(
                     f"{label} directory {folder} is not writable ({os_reason(exc)}): "
                     "SQLite writes its journal there",
-                    f"Make it writable: chmod u+w {folder}",
+                    make_writable_hint(path.parent, folder),
                 )
             )
         if problems:
@@ -1081,14 +1240,24 @@ def deploy_method(context, wanted: str) -> None:
         raise NotApplicable(f"DEPLOY_METHOD={method}")
 
 
+COMPOSE_FILE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+
+
+def compose_file_hint(base_dir: Path) -> str:
+    """Point DOCKER_COMPOSE_FILE at the project's compose file; with none, look for one."""
+    for name in COMPOSE_FILE_NAMES:
+        if (base_dir / name).is_file():
+            return set_env(f"DOCKER_COMPOSE_FILE={name}")
+    return "find . -maxdepth 2 -name '*compose*.y*ml'"
+
+
 @check("deploy.docker")
 def check_docker(context):
     deploy_method(context, "docker")
     settings = context.settings
     docker = shutil.which("docker", path=context.environ.get("PATH"))
-    not_installed = error(
-        "docker is not installed", "Install Docker, or set DEPLOY_METHOD in .env to bare or systemd"
-    )
+    # Docker's own installer (engine and compose plugin; it uses sudo itself when needed).
+    not_installed = error("docker is not installed", "curl -fsSL https://get.docker.com | sh")
     if docker is None:
         return [not_installed]
     deadline = time.monotonic() + context.timeout - SUBPROCESS_TIMEOUT_MARGIN
@@ -1100,14 +1269,22 @@ def check_docker(context):
         return [
             error(
                 "docker info did not answer: the Docker daemon may be hung",
-                "Restart it: sudo systemctl restart docker",
+                "sudo systemctl restart docker",
             )
         ]
     if daemon.returncode != 0:
+        if "permission denied" in daemon.stderr.lower():
+            return [
+                error(
+                    "Docker daemon refused this user (permission denied on its socket): "
+                    "join the docker group, then log in again",
+                    'sudo usermod -aG docker "$(id -un)"',
+                )
+            ]
         return [
             error(
                 f"Docker daemon is not answering (docker info exit {daemon.returncode})",
-                "Start it: sudo systemctl start docker",
+                "sudo systemctl start docker",
             )
         ]
     if not settings.DOCKER_SERVICES:
@@ -1115,12 +1292,7 @@ def check_docker(context):
     compose_file = Path(settings.DOCKER_COMPOSE_FILE)
     shown = display_file(compose_file, context.base_dir)
     if not compose_file.is_file():
-        return [
-            error(
-                f"Compose file {shown} does not exist",
-                "Set DOCKER_COMPOSE_FILE in .env to the compose file of this deployment",
-            )
-        ]
+        return [error(f"Compose file {shown} does not exist", compose_file_hint(context.base_dir))]
     try:
         ps = run_command(
             [
@@ -1137,13 +1309,17 @@ def check_docker(context):
             deadline - time.monotonic(),
         )
     except subprocess.TimeoutExpired:
-        return [error("docker compose ps did not answer")]
+        return [
+            error(
+                "docker compose ps did not answer", command("docker", "compose", "-f", shown, "ps")
+            )
+        ]
     if ps.returncode != 0:
         return [
             error(
                 f"docker compose ps failed (exit {ps.returncode}): "
                 f"{first_line(ps.stderr) or 'no message'}",
-                "Check that the compose plugin is installed: docker compose version",
+                "docker compose version",  # is the compose plugin installed?
             )
         ]
     running = set(ps.stdout.split())
@@ -1151,7 +1327,7 @@ def check_docker(context):
     results = [
         error(
             f"Docker service {service} is not running",
-            f"docker compose -f {shown} up -d {service}",
+            command("docker", "compose", "-f", shown, "up", "-d", service),
         )
         for service in stopped
     ]
@@ -1163,6 +1339,12 @@ def check_docker(context):
     ]
 
 
+def no_systemd(stderr: str) -> bool:
+    """systemctl's words for a machine (or container) where systemd is not running."""
+    text = stderr.lower()
+    return "not been booted with systemd" in text or "failed to connect to bus" in text
+
+
 @check("deploy.systemd")
 def check_systemd(context):
     deploy_method(context, "systemd")
@@ -1170,31 +1352,30 @@ def check_systemd(context):
     if not units:
         raise NotApplicable("SYSTEMD_UNITS is empty")
     systemctl = shutil.which("systemctl", path=context.environ.get("PATH"))
-    not_installed = error(
-        "systemctl is not installed", "Set DEPLOY_METHOD in .env to bare or docker"
-    )
+    # No systemd here: this instance cannot be deployed with it.
+    not_installed = error("systemctl is not installed", set_env("DEPLOY_METHOD=bare"))
     if systemctl is None:
         return [not_installed]
+    status = command("systemctl", "status", "--no-pager", *units)
     try:
         completed = run_command([systemctl, "is-active", *units], context)
     except FileNotFoundError:
         return [not_installed]
     except subprocess.TimeoutExpired:
-        return [error(f"systemctl is-active did not answer within {context.timeout:g}s")]
+        return [error(f"systemctl is-active did not answer within {context.timeout:g}s", status)]
     states = completed.stdout.split()
     if len(states) != len(units):
         return [
             error(
                 f"systemctl is-active failed (exit {completed.returncode}): "
                 f"{first_line(completed.stderr) or 'no answer'}",
-                "If systemd does not run this service here, set DEPLOY_METHOD in .env "
-                "to bare or docker",
+                set_env("DEPLOY_METHOD=bare") if no_systemd(completed.stderr) else status,
             )
         ]
     return [
         ok(f"systemd unit {unit} is active")
         if state == "active"
-        else error(f"systemd unit {unit} is {state}", f"sudo systemctl start {unit}")
+        else error(f"systemd unit {unit} is {state}", command("sudo", "systemctl", "start", unit))
         for unit, state in zip(units, states, strict=True)
     ]
 
@@ -1204,20 +1385,19 @@ def check_gunicorn_socket(context):
     deploy_method(context, "systemd")
     path = context.settings.GUNICORN_SOCKET
     units = context.settings.SYSTEMD_UNITS
-    hint = f"sudo systemctl start {units[0]}" if units else "Start gunicorn (see GUNICORN_SOCKET)"
+    # Each part of the path: which one is missing, or closed to this user.
+    namei = command("namei", "-l", path)
+    # A stopped unit is deploy.systemd's row (with its start command). Here the unit may well be
+    # running, binding another path than GUNICORN_SOCKET: its definition shows the --bind.
+    unit = command("systemctl", "cat", units[0]) if units else namei
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return [error(f"Gunicorn socket {path} does not exist", hint)]
+        return [error(f"Gunicorn socket {path} does not exist", unit)]
     except OSError as exc:
-        return [error(f"Gunicorn socket {path} cannot be checked ({os_reason(exc)})", hint)]
+        return [error(f"Gunicorn socket {path} cannot be checked ({os_reason(exc)})", namei)]
     if not stat.S_ISSOCK(mode):
-        return [
-            error(
-                f"Gunicorn socket {path} exists but is not a socket",
-                "Set GUNICORN_SOCKET in .env to the path gunicorn binds (--bind unix:PATH)",
-            )
-        ]
+        return [error(f"Gunicorn socket {path} exists but is not a socket", unit)]
     return [ok(f"Gunicorn socket {path} exists")]
 
 
@@ -1263,13 +1443,14 @@ def check_django(context):
             text = f"{message.obj}: {text}"
         results.append(make(text, message.hint or ""))
     if not results or silenced:
-        note = f"{len(silenced)} silenced by SILENCED_SYSTEM_CHECKS" if silenced else ""
-        results.append(
-            ok(
-                "Django system checks: no other issues"
-                if results
-                else "Django system checks: no issues",
-                note,
-            )
+        message = (
+            "Django system checks: no other issues"
+            if results
+            else "Django system checks: no issues"
         )
+        hint = ""
+        if silenced:
+            message += f" ({len(silenced)} silenced by SILENCED_SYSTEM_CHECKS)"
+            hint = f"{manage('diffsettings')} | grep SILENCED_SYSTEM_CHECKS"  # which ones
+        results.append(ok(message, hint))
     return results

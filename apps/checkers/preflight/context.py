@@ -12,6 +12,18 @@ from config.env import EnvFile, read_env_file
 
 from . import NotApplicable
 from .database import DatabaseState, pipeline_unavailable, probe
+from .runner import Job
+
+WAITER_MARGIN = 0.25  # seconds before the deadline at which a caller stops waiting
+
+
+class DatabaseUnanswered(NotApplicable):
+    """The probe did not finish in time (or crashed): db.connection reports it, the checks
+    that need the database are skipped."""
+
+    @property
+    def reason(self) -> str:
+        return f"database did not answer: {self}"
 
 
 class Context:
@@ -36,7 +48,7 @@ class Context:
         self.prefix = prefix or sys.prefix
         self.base_prefix = base_prefix or sys.base_prefix
         self._lock = threading.Lock()
-        self._databases: dict[str, tuple[threading.Event, list]] = {}
+        self._databases: dict[str, Job] = {}
 
     @property
     def is_prod(self) -> bool:
@@ -55,31 +67,20 @@ class Context:
         return read_env_file(self.base_dir / ".env.sample")
 
     def database(self, alias: str) -> DatabaseState:
-        """Probe an alias once per run. The first caller probes; the others wait for it, and
-        give up a little before their own deadline so that only the prober times out."""
+        """Probe an alias once per run, in a thread of its own that every caller waits for.
+        Callers give up a little before their own deadline: DatabaseUnanswered, a skip for
+        every check but db.connection, which reports it."""
         with self._lock:
-            first = alias not in self._databases
-            if first:
-                self._databases[alias] = (threading.Event(), [])
-            done, holder = self._databases[alias]
-        if first:
-            try:
-                holder.append(
-                    probe(alias, self.settings.DATABASES[alias], self.base_dir, self.timeout)
-                )
-            finally:
-                done.set()
-        elif not done.wait(max(0.0, self.timeout - 0.25)):
-            raise NotApplicable(f"database {alias} did not answer within {self.timeout:g}s")
-        if not holder:
-            raise NotApplicable(f"database {alias} could not be probed")
-        return holder[0]
-
-    def probed_database(self, alias: str) -> DatabaseState | None:
-        """The probe's result if it has finished, without waiting for it."""
-        with self._lock:
-            _done, holder = self._databases.get(alias, (None, []))
-        return holder[0] if holder else None
+            job = self._databases.get(alias)
+            if job is None:
+                db = self.settings.DATABASES[alias]
+                job = Job(f"probe-{alias}", probe, alias, db, self.base_dir, self.timeout)
+                self._databases[alias] = job.start()
+        if not job.done.wait(max(0.0, self.timeout - WAITER_MARGIN)):
+            raise DatabaseUnanswered(f"timed out after {self.timeout:g}s")
+        if job.error is not None:
+            raise DatabaseUnanswered(f"probe failed ({type(job.error).__name__})")
+        return job.value
 
     def require_pipeline_tables(self) -> None:
         """Raise NotApplicable unless the default database answers and is migrated."""

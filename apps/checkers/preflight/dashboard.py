@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import NotApplicable
 from .database import describe, pipeline_unavailable
 
 
@@ -41,7 +42,19 @@ def build_profile(settings) -> dict:
         "metrics_backend": settings.METRICS_BACKEND,
         "instance_id": settings.INSTANCE_ID,
         "logs_dir": display_path(settings.LOGS_DIR, settings.BASE_DIR),
+        # Variables whose bad value was replaced by a safe default (their ERR rows say more).
+        "fallbacks": sorted({problem.variable for problem in settings.CONFIG_PROBLEMS}),
     }
+
+
+# Which variables decide each dashboard row, to mark a row that shows a fallback.
+ROW_VARIABLES = {
+    "Environment": ("DJANGO_ENV", "DJANGO_DEBUG"),
+    "Deploy": ("DEPLOY_METHOD",),
+    "Database": ("DATABASE_URL",),
+    "Celery": ("CELERY_TASK_ALWAYS_EAGER",),
+    "Metrics": ("METRICS_BACKEND",),
+}
 
 
 def profile_rows(profile: dict) -> list[tuple[str, str]]:
@@ -60,15 +73,24 @@ def profile_rows(profile: dict) -> list[tuple[str, str]]:
     ]
     if profile["instance_id"]:
         rows.append(("Instance ID", profile["instance_id"]))
-    return rows
+    marked = []
+    for label, value in rows:
+        bad = [name for name in ROW_VARIABLES.get(label, ()) if name in profile["fallbacks"]]
+        if bad:
+            value += f" (fallback: {', '.join(bad)} is invalid)"
+        marked.append((label, value))
+    return marked
 
 
 def pipeline_definitions(context) -> tuple[list[dict], str]:
     """Pipeline definitions, active first, by priority then name; or a one-line note saying
-    why they cannot be read. Never waits for a database that the checks found silent."""
+    why they cannot be read. The command runs it beside the checks, under the same deadline."""
     from django.db import DatabaseError
 
-    reason = pipeline_unavailable(context.probed_database("default"))
+    try:
+        reason = pipeline_unavailable(context.database("default"))
+    except NotApplicable as exc:
+        return [], exc.reason
     if reason:
         return [], reason
     from apps.orchestration.models import PipelineDefinition

@@ -21,6 +21,7 @@ class DatabaseState:
     failure: str = ""  # classified reason the connection failed; empty when it worked
     pending: list[str] = field(default_factory=list)
     migrations_failure: str = ""  # why pending migrations could not be listed
+    file_missing: bool = False  # a SQLite file not created yet (migrate creates it)
 
     @property
     def connected(self) -> bool:
@@ -30,15 +31,13 @@ class DatabaseState:
 PIPELINE_APPS = ("notify", "orchestration", "intelligence")
 
 
-def pipeline_unavailable(state: DatabaseState | None) -> str:
+def pipeline_unavailable(state: DatabaseState) -> str:
     """Why the pipeline tables cannot be read from this database, or "" when they can."""
-    if state is None:
-        return "database default did not answer in time"
     if not state.connected:
-        return f"database default unreachable ({state.failure})"
-    if state.migrations_failure or any(
-        name.split(".", 1)[0] in PIPELINE_APPS for name in state.pending
-    ):
+        return f"database default connection failed ({state.failure})"
+    if state.migrations_failure:
+        return f"database default: pending migrations unknown ({state.migrations_failure})"
+    if any(name.split(".", 1)[0] in PIPELINE_APPS for name in state.pending):
         return "database default not migrated (run: uv run python manage.py migrate)"
     return ""
 
@@ -69,9 +68,10 @@ def classify(exc: BaseException) -> str:
     """A short reason for a connection failure, never the driver's raw text."""
     text = str(exc).lower()
     if (
-        "password authentication failed" in text
-        or "authentication failed" in text
-        or ("access denied" in text)
+        "authentication failed" in text
+        or "access denied" in text
+        or ("role" in text and "does not exist" in text)
+        or "no password supplied" in text
     ):
         return "authentication failed"
     if "does not exist" in text and "database" in text:
@@ -80,14 +80,20 @@ def classify(exc: BaseException) -> str:
         return "timed out"
     if "unable to open database file" in text:
         return "cannot open the database file"
-    if (
-        "connection refused" in text
-        or "could not connect" in text
-        or "could not translate host name" in text
-        or "name or service not known" in text
-        or "no route to host" in text
-        or "network is unreachable" in text
-        or "connection failed" in text
+    if "database is locked" in text:
+        return "database is locked"
+    if "file is not a database" in text:
+        return "not a SQLite database file"
+    if any(
+        sign in text
+        for sign in (
+            "connection refused",
+            "could not connect",
+            "could not translate host name",
+            "name or service not known",
+            "no route to host",
+            "network is unreachable",
+        )
     ):
         return "unreachable"
     return f"failed ({type(exc).__name__})"
@@ -110,6 +116,11 @@ def probe(alias: str, db: dict, base_dir: Path, timeout: float) -> DatabaseState
 
     vendor, location = describe(db, base_dir)
     state = DatabaseState(alias, f"{vendor} @ {location}")
+    if sqlite_file_missing(db):
+        # Connecting would create an empty file: say what migrate will do instead.
+        state.file_missing = True
+        state.pending = pending_migrations(None)
+        return state
     options = {**db.get("OPTIONS", {}), **timeout_options(db["ENGINE"], timeout)}
     # A private connection, so that the timeout options touch no one else. It is registered
     # (in this thread only) under its own alias: the migration recorder looks it up by alias.
@@ -135,8 +146,19 @@ def probe(alias: str, db: dict, base_dir: Path, timeout: float) -> DatabaseState
         del connections[private_alias]
 
 
+def sqlite_file_missing(db: dict) -> bool:
+    """A SQLite file that does not exist yet in a directory that does: migrate will create it.
+    (A missing directory is left to the connection, which fails and says so.)"""
+    name = str(db.get("NAME") or "")
+    if "sqlite" not in db.get("ENGINE", "") or name in ("", ":memory:") or name.startswith("file:"):
+        return False
+    path = Path(name)
+    return not path.exists() and path.parent.is_dir()
+
+
 def pending_migrations(connection) -> list[str]:
-    """Migrations not applied on this connection, in the order migrate would apply them."""
+    """Migrations not applied on this connection (all of them without one), in the order
+    migrate would apply them."""
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from pathlib import Path
 
 LOG_NAME = "checks.log"
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 5
+LOCK_TIMEOUT = 2.0  # seconds; an append takes microseconds
 
 
 def rotate(log_path: Path, backups: int) -> None:
@@ -26,31 +28,55 @@ def rotate(log_path: Path, backups: int) -> None:
 
 
 def append_run(
-    logs_dir: Path, record: dict, max_bytes: int = MAX_BYTES, backups: int = BACKUPS
+    logs_dir: Path,
+    record: dict,
+    max_bytes: int = MAX_BYTES,
+    backups: int = BACKUPS,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> str:
     """Append one line. Returns "" on success, else why the line could not be written."""
-    line = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    # ASCII only: the line is valid whatever the bytes in the environment (\u escapes).
+    line = json.dumps(record, separators=(", ", ": ")) + "\n"
     log_path = Path(logs_dir) / LOG_NAME
-    if log_path.parent.exists() and not log_path.parent.is_dir():
-        return f"{log_path.parent} is not a directory"
+    lock_path = log_path.with_name(f".{LOG_NAME}.lock")
     try:
+        if log_path.parent.exists() and not log_path.parent.is_dir():
+            return f"{log_path.parent} is not a directory"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path.with_name(f".{LOG_NAME}.lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                size = log_path.stat().st_size if log_path.exists() else 0
-                if size and size + len(line) > max_bytes:
-                    rotate(log_path, backups)
-                    size = 0
-                with open(log_path, "ab+") as log:
-                    if size and not last_byte_is_newline(log):
-                        line = "\n" + line  # a crashed writer left a partial line: keep ours whole
-                    log.write(line.encode("utf-8"))
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        # O_NONBLOCK: a FIFO planted as the lock file must not block the run.
+        lock_fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o644)
     except OSError as exc:
-        return f"{log_path}: {exc.strerror or type(exc).__name__}"
+        return f"{exc.filename or log_path}: {exc.strerror or type(exc).__name__}"
+    try:
+        if not wait_for_lock(lock_fd, lock_timeout):
+            return f"{log_path} stayed locked by another process for {lock_timeout:g}s"
+        size = log_path.stat().st_size if log_path.exists() else 0
+        if size and size + len(line) > max_bytes:
+            rotate(log_path, backups)
+            size = 0
+        with open(log_path, "ab+") as log:
+            if size and not last_byte_is_newline(log):
+                line = "\n" + line  # a crashed writer left a partial line: keep ours whole
+            log.write(line.encode("ascii"))
+    except OSError as exc:
+        return f"{exc.filename or log_path}: {exc.strerror or type(exc).__name__}"
+    finally:
+        os.close(lock_fd)  # closing releases the lock
     return ""
+
+
+def wait_for_lock(fd: int, timeout: float) -> bool:
+    """Take the exclusive lock, waiting at most `timeout` seconds (a stuck holder must not hang
+    the run)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
 
 def last_byte_is_newline(log) -> bool:

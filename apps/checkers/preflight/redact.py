@@ -1,4 +1,5 @@
-"""One redactor that every message, hint and profile value passes through."""
+"""One redactor that every message, hint and profile value passes through: it masks secrets
+and makes text safe to print (no control characters, no unencodable surrogates)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 MASK = "***"
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|_PASS$|_AUTH$", re.I)
-# scheme://user:password@host  ->  scheme://user:***@host
+# scheme://user:password@host -> scheme://user:***@host. The password runs to the LAST "@" of
+# the authority (an unencoded "@" in it is common). Bounded scheme length keeps this linear.
 URL_PASSWORD = re.compile(
-    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]+)(?=@)", re.I
+    r"(?P<head>\b[a-z][a-z0-9+.-]{0,31}://[^:/@\s]*:)(?P<password>[^/\s]*)(?=@[^@/\s]*(?:[/?#\s]|$))",
+    re.I,
 )
+# ...?password=x&api_key=y: query parameters whose name says secret.
+QUERY_SECRET = re.compile(
+    r"(?P<head>[?&][^=&#\s]*(?:pass|pwd|secret|token|key|auth|credential)[^=&#\s]*=)"
+    r"(?P<value>[^&#\s]+)",
+    re.I,
+)
+# C0 controls and DEL: escape sequences and forged rows must not reach a terminal or the log.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; they are not secrets anyway
 
 
@@ -60,10 +71,15 @@ class Redactor:
     def text(self, value: str) -> str:
         if not value:
             return value
-        value = URL_PASSWORD.sub(lambda m: m.group("head") + MASK, value)
+        if "://" in value:
+            value = URL_PASSWORD.sub(lambda m: m.group("head") + MASK, value)
+        if "=" in value:
+            value = QUERY_SECRET.sub(lambda m: m.group("head") + MASK, value)
         for secret in self.secrets:
             value = value.replace(secret, MASK)
-        return value
+        value = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        # Undecodable bytes from the environment arrive as lone surrogates: print them escaped.
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
     def data(self, value):
         """Redact every string inside JSON-like data."""

@@ -30,31 +30,48 @@ class Outcome:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-class _Slot:
-    """One check's thread and what it left behind."""
+class Job:
+    """A function run in a daemon thread of its own (one that never returns must not keep the
+    process alive), its database connections closed when it ends."""
 
-    def __init__(self, check: Check, context):
-        self.check = check
-        self.context = context
-        self.results: list[CheckResult] = []
-        self.skipped: str | None = None
-        self.duration_ms = 0
+    def __init__(self, name: str, function: Callable, *args):
+        self.function = function
+        self.args = args
+        self.value = None
+        self.error: BaseException | None = None
         self.done = threading.Event()
-        # Daemon: a check that never returns must not keep the process alive.
-        self.thread = threading.Thread(target=self.run, name=check.check_id, daemon=True)
+        self.thread = threading.Thread(target=self.run, name=name, daemon=True)
+
+    def start(self) -> Job:
+        self.thread.start()
+        return self
 
     def run(self) -> None:
-        started = time.perf_counter()
         try:
-            self.results = list(self.check(self.context))
-        except NotApplicable as exc:
-            self.skipped = exc.reason
+            self.value = self.function(*self.args)
         except Exception as exc:
-            self.results = [error(f"{self.check.check_id} failed: {type(exc).__name__}")]
+            self.error = exc
         finally:
-            self.duration_ms = round((time.perf_counter() - started) * 1000)
             close_thread_connections()
             self.done.set()
+
+    def wait(self, deadline: float) -> bool:
+        """Whether it finished by `deadline` (time.monotonic())."""
+        return self.done.wait(max(0.0, deadline - time.monotonic()))
+
+
+def run_one(check: Check, context) -> tuple[list[CheckResult], str | None, int]:
+    """A check's results, its skip reason, and its duration; an exception becomes one ERR row."""
+    started = time.perf_counter()
+    results: list[CheckResult] = []
+    skipped = None
+    try:
+        results = list(check(context))
+    except NotApplicable as exc:
+        skipped = exc.reason
+    except Exception as exc:
+        results = [error(f"{check.check_id} failed: {type(exc).__name__}")]
+    return results, skipped, round((time.perf_counter() - started) * 1000)
 
 
 def close_thread_connections() -> None:
@@ -64,14 +81,12 @@ def close_thread_connections() -> None:
 
 
 def run_checks(checks: Sequence[Check], context, redactor: Redactor) -> Outcome:
-    slots = [_Slot(check, context) for check in checks]
     deadline = time.monotonic() + context.timeout
-    for slot in slots:
-        slot.thread.start()
+    jobs = [Job(check.check_id, run_one, check, context).start() for check in checks]
     outcome = Outcome()
-    for slot in slots:
-        check_id = slot.check.check_id
-        if not slot.done.wait(max(0.0, deadline - time.monotonic())):
+    for check, job in zip(checks, jobs, strict=True):
+        check_id = check.check_id
+        if not job.wait(deadline):
             outcome.results.append(
                 CheckResult(
                     "error",
@@ -81,16 +96,17 @@ def run_checks(checks: Sequence[Check], context, redactor: Redactor) -> Outcome:
                 )
             )
             continue
-        if slot.skipped is not None:
-            outcome.skipped.append(Skipped(check_id, redactor.text(slot.skipped)))
-        for result in slot.results:
+        results, skipped, duration_ms = job.value
+        if skipped is not None:
+            outcome.skipped.append(Skipped(check_id, redactor.text(skipped)))
+        for result in results:
             outcome.results.append(
                 replace(
                     result,
                     id=result.id or check_id,
                     message=redactor.text(result.message),
                     hint=redactor.text(result.hint),
-                    duration_ms=slot.duration_ms,
+                    duration_ms=duration_ms,
                 )
             )
     return outcome

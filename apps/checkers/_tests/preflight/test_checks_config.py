@@ -1,5 +1,6 @@
 """Config consistency checks: env drift, settings refs, cluster, Celery, metrics."""
 
+import re
 import shutil
 import socket
 import subprocess
@@ -62,8 +63,9 @@ class TestEnvDrift:
 
     def test_skipped_when_env_cannot_be_read(self, make_context, project):
         self.write(project)
-        (project / ".env").write_bytes(b"A=\xff\n")
-        with pytest.raises(NotApplicable, match=r"not valid UTF-8.*env.dotenv reports it"):
+        (project / ".env").unlink(missing_ok=True)
+        (project / ".env").mkdir()
+        with pytest.raises(NotApplicable, match=r"is a directory.*env.dotenv reports it"):
             checks.check_env_drift(make_context())
 
     def test_missing_sample(self, make_context, project):
@@ -72,7 +74,7 @@ class TestEnvDrift:
             CheckResult(
                 WARN,
                 ".env.sample is missing: .env cannot be checked against it",
-                "Restore it: git checkout -- .env.sample",
+                "git checkout -- .env.sample",
                 "config.env_drift",
             )
         ]
@@ -81,9 +83,10 @@ class TestEnvDrift:
         self.write(project, env="A=1\n", sample=None)
         (project / ".env.sample").mkdir()
         [result] = checks.check_env_drift(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             WARN,
             ".env.sample is a directory, not a file: .env cannot be checked against it",
+            "ls -ld .env.sample",
         )
 
     def test_stock_copy_agrees(self, make_context, project):
@@ -115,16 +118,38 @@ class TestEnvDrift:
             (WARN, "config.env_drift"),
         ]
         assert results[0].message == ".env is missing keys from .env.sample: DJANGO_DEBUG, LOGS_DIR"
-        assert "Copy those lines from .env.sample" in results[0].hint
-        assert results[1].message == ".env has keys not in .env.sample: EXTRA_VAR, ZED_EXTRA"
-        assert "# KEY=" in results[1].hint
+        # The sample's own values (the defaults), set by the command.
+        assert results[0].hint == "bin/set_env.sh DJANGO_DEBUG= LOGS_DIR=logs"
+        assert results[1].message == (
+            ".env has keys not in .env.sample: EXTRA_VAR, ZED_EXTRA "
+            "(document them there, or remove them from .env)"
+        )
+        assert results[1].hint == "printf '# %s=\\n' EXTRA_VAR ZED_EXTRA >> .env.sample"
         assert all("fake-value" not in r.message + r.hint for r in results)
 
     def test_only_extra(self, make_context, project):
         self.write(project, env=SAMPLE + "EXTRA_VAR=1\n")
         assert levels_and_messages(checks.check_env_drift(make_context())) == [
-            (WARN, ".env has keys not in .env.sample: EXTRA_VAR")
+            (
+                WARN,
+                ".env has keys not in .env.sample: EXTRA_VAR "
+                "(document them there, or remove them from .env)",
+            )
         ]
+
+    def test_documenting_hint_starts_a_line_of_its_own(self, make_context, project):
+        self.write(project, env=SAMPLE + "EXTRA_VAR=1\n", sample=SAMPLE.rstrip("\n"))
+        [result] = checks.check_env_drift(make_context())
+        assert result.hint == ("echo >> .env.sample && printf '# %s=\\n' EXTRA_VAR >> .env.sample")
+
+    def test_documenting_hint_when_the_sample_just_vanished(self, make_context, project):
+        self.write(project, env=SAMPLE + "EXTRA_VAR=1\n")
+        context = make_context()
+        assert context.sample_file.exists
+        (project / ".env.sample").unlink()
+        assert checks.document_in_sample(context, ["A", "B"]) == (
+            "printf '# %s=\\n' A B >> .env.sample"
+        )
 
     def test_sample_gone_after_parsing_keeps_its_parsed_keys(self, make_context, project):
         self.write(project, env="DJANGO_ENV=dev\nDJANGO_DEBUG=\nLOGS_DIR=logs\n")
@@ -203,7 +228,9 @@ class TestSettingsRefs:
             "BARE_SUB_E (config/settings.py), HELPER_G (config/settings.py), "
             "NESTED_I (apps/things/management/tool.py), SETDEFAULT_H (config/settings.py)"
         )
-        assert result.hint == "Document each in .env.sample (a commented `# KEY=` line will do)"
+        assert result.hint == (
+            "printf '# %s=\\n' BARE_SUB_E HELPER_G NESTED_I SETDEFAULT_H >> .env.sample"
+        )
 
     def test_all_documented(self, make_context, code):
         (code / ".env.sample").write_text(
@@ -269,11 +296,15 @@ class TestCluster:
         settings.HUB_URL = "http://hub.example.com:8000/"
         results = checks.check_cluster(make_context())
         assert levels_and_messages(results) == [
-            (WARN, "Agent without HUB_API_KEY: the hub will refuse its reports"),
+            (
+                WARN,
+                "Agent without HUB_API_KEY (the hub's CLUSTER_API_KEY): "
+                "the hub will refuse its reports",
+            ),
             (WARN, "Agent without INSTANCE_ID: the hub cannot tell this instance from others"),
         ]
-        assert results[0].hint == "Set HUB_API_KEY in .env to the hub's CLUSTER_API_KEY"
-        assert "INSTANCE_ID=web-1" in results[1].hint
+        assert results[0].hint == "bin/set_env.sh --ask HUB_API_KEY"  # a secret: asked for
+        assert results[1].hint == "bin/set_env.sh INSTANCE_ID=$(hostname)"
 
     @pytest.mark.parametrize(
         ("url", "scheme"),
@@ -291,7 +322,7 @@ class TestCluster:
             ERROR,
             f"HUB_URL is not an http(s) URL with a host (scheme: {scheme})",
         )
-        assert "HUB_URL=https://hub.example.com" in result.hint
+        assert result.hint == "bin/set_env.sh --ask HUB_URL"
 
     @pytest.mark.parametrize("url", ["http://hub.example.com:port", "http://[not-an-ip]/"])
     def test_unparsable_url(self, make_context, settings, url):
@@ -340,15 +371,18 @@ class TestCluster:
         [result] = checks.check_cluster(make_context())
         assert result.level == ERROR
 
-    def test_hub_key_hint_appends_a_working_line(self, make_context, settings):
+    def test_hub_key_hint_sets_a_new_key(self, make_context, settings):
         settings.CLUSTER_ENABLED = True
         [result] = checks.check_cluster(make_context())
-        assert result.hint.startswith("uv run python -c ") and result.hint.endswith(" >> .env")
-        command = result.hint.replace("uv run python", f'"{sys.executable}"', 1)[: -len(" >> .env")]
+        assert result.hint == (
+            "bin/set_env.sh CLUSTER_API_KEY="
+            "$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+        code = result.hint.split("python3 -c ", 1)[1].rstrip(")")
         output = subprocess.run(
-            command, shell=True, capture_output=True, text=True, check=True
+            f'"{sys.executable}" -c {code}', shell=True, capture_output=True, text=True, check=True
         ).stdout
-        assert output.startswith("CLUSTER_API_KEY=") and len(output.strip()) > 50
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}\n", output)
 
 
 class TestCeleryEager:
@@ -357,8 +391,9 @@ class TestCeleryEager:
         assert checks.check_celery_eager(make_context()) == [
             CheckResult(
                 WARN,
-                "Celery runs tasks eagerly in production: they would run inside web requests",
-                "Set CELERY_TASK_ALWAYS_EAGER=0 in .env and run a worker",
+                "Celery runs tasks eagerly in production: they would run inside web requests "
+                "(turn it off and run a worker)",
+                "bin/set_env.sh CELERY_TASK_ALWAYS_EAGER=0",
                 "config.celery_eager",
             )
         ]
@@ -396,14 +431,22 @@ class TestCeleryBroker:
         result, _ = self.run(make_context, settings, " ")
         assert (result.level, result.id) == (ERROR, "config.celery_broker")
         assert result.message == "CELERY_BROKER_URL is empty: Celery has no broker"
+        assert result.hint == "bin/set_env.sh CELERY_TASK_ALWAYS_EAGER=on"  # dev
+        settings.DJANGO_ENV = "prod"
+        result, _ = self.run(make_context, settings, "")
+        assert result.hint == "bin/set_env.sh CELERY_BROKER_URL=redis://localhost:6379/0"
 
     def test_invalid_url(self, make_context, settings):
+        settings.DJANGO_ENV = "prod"
         result, _ = self.run(make_context, settings, "redis://127.0.0.1:port/0")
         assert result.message == "CELERY_BROKER_URL is not a valid URL (bad host or port)"
+        assert result.hint == "bin/set_env.sh --ask CELERY_BROKER_URL"
 
     def test_unsupported_scheme(self, make_context, settings):
+        settings.DJANGO_ENV = "prod"
         result, _ = self.run(make_context, settings, "carrier-pigeon://127.0.0.1:1//")
         assert result.message == "Celery broker scheme 'carrier-pigeon' is not supported"
+        assert result.hint == "bin/set_env.sh --ask CELERY_BROKER_URL"
 
     def test_transport_without_its_library(self, make_context, settings, monkeypatch):
         import kombu
@@ -439,10 +482,47 @@ class TestCeleryBroker:
     def test_hint_offers_eager_mode_in_dev_only(self, make_context, settings, closed_port):
         url = f"redis://127.0.0.1:{closed_port}/0"
         result, _ = self.run(make_context, settings, url)
-        assert "CELERY_TASK_ALWAYS_EAGER=on" in result.hint
+        assert result.hint == "bin/set_env.sh CELERY_TASK_ALWAYS_EAGER=on"
         settings.DJANGO_ENV = "prod"
         result, _ = self.run(make_context, settings, url)
-        assert result.hint == "Start the broker, or fix CELERY_BROKER_URL in .env"
+        assert result.hint == "sudo systemctl start redis-server"
+
+    @pytest.mark.parametrize(
+        ("url", "reason", "hint"),
+        [
+            ("redis://localhost/0", "unreachable", "sudo systemctl start redis-server"),
+            ("redis://[::1]:6380/0", "timed out", "sudo systemctl restart redis-server"),
+            ("amqp://guest@127.0.0.1//", "unreachable", "sudo systemctl start rabbitmq-server"),
+            ("pyamqp://box-7/", "unreachable", "sudo systemctl start rabbitmq-server"),
+            (
+                "redis://cache.internal:6390/0",
+                "unreachable",
+                "redis-cli -h cache.internal -p 6390 ping",
+            ),
+            (
+                "rediss://cache.internal/0",
+                "timed out",
+                "redis-cli --tls -h cache.internal -p 6379 ping",
+            ),
+            (
+                "amqps://mq.internal//",
+                "unreachable",
+                "timeout 5 bash -c '</dev/tcp/mq.internal/5671' && echo 'mq.internal:5671 answers'",
+            ),
+            (
+                "redis://u:p@localhost/0",
+                "authentication failed",
+                "bin/set_env.sh --ask CELERY_BROKER_URL",
+            ),
+            ("sqs://queue", "unreachable", "bin/set_env.sh --ask CELERY_BROKER_URL"),
+        ],
+    )
+    def test_prod_hints_start_probe_or_re_enter(self, monkeypatch, url, reason, hint):
+        from urllib.parse import urlsplit
+
+        monkeypatch.setattr(socket, "gethostname", lambda: "Box-7")
+        parts = urlsplit(url)
+        assert checks.broker_hint(parts, parts.scheme, reason) == hint
 
     @pytest.mark.redis
     def test_real_redis_answers(self, make_context, settings):
@@ -528,7 +608,7 @@ class TestMetrics:
             "METRICS_BACKEND='datadog' is not one of logging, statsd; using logging "
             "(metrics would silently go to the log)"
         )
-        assert result.hint == "Set METRICS_BACKEND=logging or METRICS_BACKEND=statsd in .env"
+        assert result.hint == "bin/set_env.sh METRICS_BACKEND=logging"
 
     def test_unknown_backend_set_directly(self, make_context, settings):
         settings.METRICS_BACKEND = "datadog"
@@ -544,7 +624,7 @@ class TestMetrics:
             ERROR,
             "STATSD_PORT='99999' is not a whole number from 1 to 65535; using 8125",
         )
-        assert "STATSD_PORT" in result.hint
+        assert result.hint == "bin/set_env.sh STATSD_PORT=8125"
 
     def test_invalid_port_set_directly(self, make_context, settings):
         settings.STATSD_PORT = 0
@@ -562,9 +642,11 @@ class TestMetrics:
     def test_statsd_without_host(self, make_context, settings):
         settings.METRICS_BACKEND = "statsd"
         [result] = checks.check_metrics(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             ERROR,
-            "METRICS_BACKEND=statsd but STATSD_HOST is not set: metrics go nowhere",
+            "METRICS_BACKEND=statsd but STATSD_HOST is not set: metrics go nowhere "
+            "(a StatsD agent on this machine, or METRICS_BACKEND=logging)",
+            "bin/set_env.sh STATSD_HOST=127.0.0.1",
         )
 
     def test_host_unused_with_logging(self, make_context, settings):
@@ -573,7 +655,7 @@ class TestMetrics:
             CheckResult(
                 INFO,
                 "STATSD_HOST is set (statsd.internal) but unused: METRICS_BACKEND=logging",
-                "Set METRICS_BACKEND=statsd in .env to send metrics there",
+                "bin/set_env.sh METRICS_BACKEND=statsd",
                 "config.metrics",
             )
         ]

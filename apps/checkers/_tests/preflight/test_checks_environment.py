@@ -47,7 +47,7 @@ class TestPython:
         assert result == CheckResult(
             ERROR,
             "Python 3.9 (need >= 3.10)",
-            "Run via: uv run python manage.py preflight",
+            "uv run python manage.py preflight",
             "env.python",
         )
 
@@ -56,7 +56,7 @@ class TestPython:
         [result] = checks.check_python(context)
         assert (result.level, result.id) == (WARN, "env.python")
         assert result.message == "Python 3.11: running outside a virtualenv"
-        assert result.hint == "Run via: uv run python manage.py preflight"
+        assert result.hint == "uv run python manage.py preflight"
 
     def test_another_virtualenv(self, make_context, project, tmp_path):
         other = tmp_path / "elsewhere" / ".venv"
@@ -64,7 +64,7 @@ class TestPython:
         [result] = checks.check_python(context)
         assert result.level == WARN
         assert result.message == f"Python 3.12: not using the project .venv ({other})"
-        assert "uv run python manage.py preflight" in result.hint
+        assert result.hint == "uv run python manage.py preflight"
 
     def test_a_venv_whose_path_merely_contains_dot_venv_is_not_the_project(
         self, make_context, project, tmp_path
@@ -93,7 +93,7 @@ class TestUv:
         [result] = checks.check_uv(make_context(environ={"PATH": str(tmp_path)}))
         assert (result.level, result.id) == (WARN, "env.uv")
         assert result.message == "uv is not installed"
-        assert result.hint == "Install it: pip install uv"
+        assert result.hint == "curl -LsSf https://astral.sh/uv/install.sh | sh"
 
     def test_installed(self, make_context, fake_bin):
         fake_bin("uv", "print('uv 9.9.9 (fake)')\n")
@@ -117,7 +117,7 @@ class TestUv:
 class TestVenv:
     def test_missing(self, make_context):
         assert checks.check_venv(make_context()) == [
-            CheckResult(WARN, ".venv directory is missing", "Create it: uv sync", "env.venv")
+            CheckResult(WARN, ".venv directory is missing", "uv sync", "env.venv")
         ]
 
     def test_present(self, make_context, project):
@@ -128,7 +128,9 @@ class TestVenv:
 class TestDotenv:
     def test_missing_in_dev_warns(self, make_context):
         assert checks.check_dotenv(make_context()) == [
-            CheckResult(WARN, ".env file is missing", "cp .env.sample .env", "env.dotenv")
+            CheckResult(
+                WARN, ".env file is missing", "install -m 600 .env.sample .env", "env.dotenv"
+            )
         ]
 
     def test_missing_in_prod_is_an_error(self, make_context, settings):
@@ -150,7 +152,12 @@ class TestDotenv:
         assert results[0].message == ".env starts with a UTF-8 byte-order mark"
         assert results[1].message == ".env has Windows (CRLF) line endings"
         assert results[2].message == ".env lines 2, 4 could not be parsed and were ignored"
-        assert all("fake-value" not in r.message for r in results)
+        assert [r.hint for r in results] == [
+            r"sed -i '1s/^\xEF\xBB\xBF//' .env",
+            r"sed -i 's/\r$//' .env",
+            "${EDITOR:-vi} +2 .env",  # the first bad line
+        ]
+        assert all("fake-value" not in r.message + r.hint for r in results)
 
     def test_one_bad_line(self, make_context, project):
         (project / ".env").write_text("A=1\nA B=1\n")
@@ -158,15 +165,21 @@ class TestDotenv:
         assert result == CheckResult(
             WARN,
             ".env line 2 could not be parsed and was ignored",
-            "Each line must be KEY=value (see .env.sample)",
+            "${EDITOR:-vi} +2 .env",
             "env.dotenv",
         )
 
-    def test_not_utf8(self, make_context, project):
-        (project / ".env").write_bytes(b"A=\xff\n")
+    def test_not_utf8_lines_are_ignored_alone(self, make_context, project):
+        (project / ".env").write_bytes(b"A=\xff\nB=1\n# caf\xe9\n")
         [result] = checks.check_dotenv(make_context())
         assert result.level == WARN
-        assert result.message == ".env is not valid UTF-8 (line 1); none of it was loaded"
+        assert result.message == ".env lines 1, 3 are not UTF-8 text and were ignored"
+        assert result.hint == "${EDITOR:-vi} +1 .env"
+
+    def test_one_line_with_a_nul_byte(self, make_context, project):
+        (project / ".env").write_bytes(b"A=1\nB=x\x00y\n")
+        [result] = checks.check_dotenv(make_context())
+        assert result.message == ".env line 2 is not UTF-8 text and was ignored"
 
     def test_directory_in_prod(self, make_context, project, settings):
         settings.DJANGO_ENV = "prod"
@@ -174,6 +187,7 @@ class TestDotenv:
         [result] = checks.check_dotenv(make_context())
         assert result.level == ERROR
         assert result.message == ".env is a directory, not a file; none of it was loaded"
+        assert result.hint == "ls -ld .env"
 
 
 class TestProjectWritable:
@@ -198,6 +212,19 @@ class TestProjectWritable:
         monkeypatch.setattr(tempfile, "NamedTemporaryFile", denied)
         [result] = checks.check_project_writable(make_context())
         assert result.message == "Project directory is not writable (Permission denied)"
+        assert result.hint == "ls -ld ."
+
+    def test_read_only_filesystem(self, make_context, monkeypatch):
+        import errno
+        import tempfile
+
+        def read_only(*args, **kwargs):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+        [result] = checks.check_project_writable(make_context())
+        assert result.message == "Project directory is not writable (Read-only file system)"
+        assert result.hint == "findmnt -T ."
 
     def test_error_without_strerror(self, make_context, monkeypatch):
         import tempfile
@@ -225,12 +252,20 @@ class TestDisk:
     def test_low(self, make_context, monkeypatch):
         self.usage(monkeypatch, 512 * 1024**2)
         [result] = checks.check_disk(make_context())
-        assert (result.level, result.message) == (WARN, "Disk: 512 MiB free")
+        assert (result.level, result.message, result.hint) == (
+            WARN,
+            "Disk: 512 MiB free (at least 1 GiB is recommended)",
+            "df -h .",
+        )
 
     def test_critical(self, make_context, monkeypatch):
         self.usage(monkeypatch, 50 * 1024**2)
         [result] = checks.check_disk(make_context())
-        assert (result.level, result.message) == (ERROR, "Disk: 50 MiB free")
+        assert (result.level, result.message, result.hint) == (
+            ERROR,
+            "Disk: 50 MiB free (at least 1 GiB is needed)",
+            "df -h .",
+        )
 
     def test_real_disk(self, make_context):
         [result] = checks.check_disk(make_context())
@@ -250,15 +285,22 @@ def test_run_command_has_no_stdin_and_no_pager(make_context, fake_bin):
 def test_dotenv_unreadable_is_said_plainly(make_context, project, monkeypatch):
     (project / ".env").write_text("A=1\n")
 
-    def denied(self):
+    def denied(name, flags, *args):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     [result] = checks.check_dotenv(make_context())
-    assert (result.level, result.message) == (
+    assert (result.level, result.message, result.hint) == (
         WARN,
         ".env cannot be read (Permission denied); none of it was loaded",
+        "ls -ld .env",
     )
+
+
+def test_dotenv_that_is_a_fifo_does_not_block(make_context, project):
+    os.mkfifo(project / ".env")
+    [result] = checks.check_dotenv(make_context())
+    assert result.message == ".env is not a regular file; none of it was loaded"
 
 
 def test_run_command_kills_the_whole_process_group_on_timeout(make_context, fake_bin, tmp_path):

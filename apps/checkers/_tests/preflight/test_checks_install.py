@@ -5,6 +5,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -252,7 +253,7 @@ class TestCron:
             "crontab is not installed: preflight cannot run from cron",
             "install.cron",
         )
-        assert result.hint.endswith("then: bin/install.sh cron")
+        assert result.hint == "sudo apt-get install -y cron && bin/install.sh cron"
 
     def test_binary_vanishes(self, make_context, prod, crontab, monkeypatch):
         def vanished(*args, **kwargs):
@@ -284,7 +285,11 @@ class TestCron:
     def test_crontab_hangs(self, make_context, prod, crontab):
         started = time.monotonic()
         [result] = checks.check_cron(self.context(make_context, crontab, FAKE_CRONTAB="hang"))
-        assert (result.level, result.message) == (WARN, "crontab -l did not answer within 1s")
+        assert (result.level, result.message, result.hint) == (
+            WARN,
+            "crontab -l did not answer within 1s",
+            "crontab -l",  # by hand: bin/install.sh would hang on it just the same
+        )
         assert time.monotonic() - started < 2
 
     def test_runs_this_project(self, make_context, prod, crontab, project):
@@ -362,7 +367,7 @@ class TestLogsDir:
             CheckResult(
                 ERROR,
                 "Logs directory logs/ is not a directory",
-                "Set LOGS_DIR in .env to a writable directory",
+                "ls -ld logs",  # the project's own logs/: show what is in the way
                 "install.logs_dir",
             )
         ]
@@ -371,18 +376,33 @@ class TestLogsDir:
         (project / "file").write_text("")
         settings.LOGS_DIR = project / "file" / "logs"
         [result] = checks.check_logs_dir(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             ERROR,
             "Logs directory file/logs/ cannot be created (Not a directory)",
+            "bin/set_env.sh LOGS_DIR=logs",  # not the project's own logs/: back to it
+        )
+
+    def test_the_default_cannot_be_created(self, make_context, settings, project, monkeypatch):
+        settings.LOGS_DIR = project / "logs"
+
+        def denied_mkdir(self, *args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(Path, "mkdir", denied_mkdir)
+        [result] = checks.check_logs_dir(make_context())
+        assert (result.message, result.hint) == (
+            "Logs directory logs/ cannot be created (Permission denied)",
+            "ls -ld .",  # the project directory, which refuses it
         )
 
     def test_not_writable(self, make_context, settings, project, monkeypatch):
         settings.LOGS_DIR = project / "logs"
         monkeypatch.setattr(tempfile, "NamedTemporaryFile", denied)
         [result] = checks.check_logs_dir(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             ERROR,
             "Logs directory logs/ is not writable (Permission denied)",
+            "ls -ld logs",
         )
 
     @pytest.mark.skipif(IS_ROOT, reason="root writes anywhere")
@@ -399,10 +419,17 @@ class TestLogsDir:
         (project / "logs" / "checks.log").mkdir(parents=True)
         settings.LOGS_DIR = project / "logs"
         [result] = checks.check_logs_dir(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             ERROR,
             "Run log logs/checks.log is not writable (Is a directory)",
+            "ls -ld logs/checks.log",
         )
+
+    def test_logs_elsewhere_go_back_to_the_projects(self, make_context, settings, tmp_path):
+        (tmp_path / "elsewhere").write_text("")
+        settings.LOGS_DIR = tmp_path / "elsewhere"
+        [result] = checks.check_logs_dir(make_context())
+        assert result.hint == "bin/set_env.sh LOGS_DIR=logs"
 
 
 class TestSqliteWritable:
@@ -473,15 +500,28 @@ class TestSqliteWritable:
             (
                 ERROR,
                 "Database file db.sqlite3 is not writable (Is a directory)",
-                "Make it writable: chmod u+w db.sqlite3",
+                "chmod u+w db.sqlite3",  # ours: we may give ourselves write permission
             ),
             (
                 ERROR,
                 "Database directory ./ is not writable (Permission denied): "
                 "SQLite writes its journal there",
-                "Make it writable: chmod u+w ./",
+                "chmod u+w ./",
             ),
         ]
+
+    def test_someone_elses_file_gets_a_look_not_a_chmod(
+        self, make_context, settings, project, monkeypatch
+    ):
+        (project / "db.sqlite3").mkdir()
+        self.databases(settings, default=str(project / "db.sqlite3"))
+        monkeypatch.setattr(tempfile, "NamedTemporaryFile", denied)
+        monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 4242)
+        results = checks.check_sqlite_writable(make_context())
+        assert [r.hint for r in results] == ["ls -ld db.sqlite3", "ls -ld ./"]
+
+    def test_writable_hint_for_a_path_that_vanished(self, project):
+        assert checks.make_writable_hint(project / "gone", "gone") == "ls -ld gone"
 
     def test_several_aliases(self, make_context, settings, project, tmp_path):
         (project / "a.db").write_bytes(b"")

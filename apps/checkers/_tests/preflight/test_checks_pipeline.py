@@ -19,19 +19,17 @@ def channel(db):
 
 class TestUnavailable:
     def test_reasons(self):
-        assert pipeline_unavailable(None) == "database default did not answer in time"
         assert pipeline_unavailable(DatabaseState("default", "x", failure="unreachable")) == (
-            "database default unreachable (unreachable)"
+            "database default connection failed (unreachable)"
         )
         not_migrated = "database default not migrated (run: uv run python manage.py migrate)"
         assert (
             pipeline_unavailable(DatabaseState("default", "x", pending=["notify.0001_initial"]))
             == not_migrated
         )
-        assert (
-            pipeline_unavailable(DatabaseState("default", "x", migrations_failure="x"))
-            == not_migrated
-        )
+        assert pipeline_unavailable(
+            DatabaseState("default", "x", migrations_failure="database is locked")
+        ) == ("database default: pending migrations unknown (database is locked)")
         assert pipeline_unavailable(DatabaseState("default", "x", pending=["auth.0099_x"])) == ""
 
     @pytest.mark.usefixtures("unblocked_db")
@@ -50,7 +48,7 @@ class TestUnavailable:
         settings.DATABASES = {
             "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "x" / "y.db")}
         }
-        with pytest.raises(NotApplicable, match="unreachable"):
+        with pytest.raises(NotApplicable, match="connection failed"):
             checks.check_channels(make_context())
 
 
@@ -60,8 +58,33 @@ class TestChannels:
         NotificationChannel.objects.create(name="off", driver="log", is_active=False)
         [result] = checks.check_channels(make_context())
         assert (result.level, result.id) == (WARN, "pipeline.channels")
-        assert result.message == "No active notification channel: pipeline notifications go nowhere"
-        assert "/admin/notify/notificationchannel/add/" in result.hint
+        assert result.message == (
+            "No active notification channel: pipeline notifications go nowhere "
+            "(add one at http://127.0.0.1:8000/admin/notify/notificationchannel/add/)"
+        )
+        # No one can log in to the admin yet: create a superuser first.
+        assert result.hint == (
+            "uv run python manage.py createsuperuser && uv run python manage.py runserver"
+        )
+
+    def test_hint_only_serves_the_admin_when_someone_can_log_in(self, make_context):
+        from django.contrib.auth import get_user_model
+
+        get_user_model().objects.create_superuser("admin", "a@example.com", "fake-pw-123")
+        [result] = checks.check_channels(make_context())
+        assert result.hint == "uv run python manage.py runserver"
+
+    def test_hint_when_the_auth_tables_cannot_be_read(self, make_context, monkeypatch):
+        from django.contrib.auth import get_user_model
+        from django.db import DatabaseError
+
+        def broken(*args, **kwargs):
+            raise DatabaseError("no such table: auth_user")
+
+        monkeypatch.setattr(type(get_user_model().objects), "filter", broken)
+        assert checks.admin_hint() == (
+            "uv run python manage.py createsuperuser && uv run python manage.py runserver"
+        )
 
     def test_some_active(self, make_context, channel):
         NotificationChannel.objects.create(name="chat", driver="slack")
@@ -86,8 +109,11 @@ class TestDefinitions:
         [result] = checks.check_definitions(make_context())
         assert (result.level, result.id) == (WARN, "pipeline.definitions")
         assert result.message == (
-            "2 active pipeline definitions route nowhere (no channel or an inactive one): a-muted, b-orphan"
+            "2 active pipeline definitions route nowhere (no channel or an inactive one): "
+            "a-muted, b-orphan (give each an active channel at "
+            "http://127.0.0.1:8000/admin/orchestration/pipelinedefinition/)"
         )
+        assert result.hint.endswith("uv run python manage.py runserver")
 
     def test_one_routes_nowhere(self, make_context):
         PipelineDefinition.objects.create(name="orphan")
@@ -121,7 +147,7 @@ class TestIntelligence:
         [result] = checks.check_intelligence(make_context())
         assert (result.level, result.id) == (WARN, "pipeline.intelligence")
         assert "an AI outage fails the pipeline" in result.message
-        assert result.hint == "Set INTELLIGENCE_FALLBACK_ENABLED=on in .env"
+        assert result.hint == "bin/set_env.sh INTELLIGENCE_FALLBACK_ENABLED=on"
 
     def test_no_provider_with_fallback(self, make_context, settings):
         settings.INTELLIGENCE_FALLBACK_ENABLED = True
@@ -134,10 +160,12 @@ class TestIntelligence:
         settings.INTELLIGENCE_FALLBACK_ENABLED = False
         [result] = checks.check_intelligence(make_context())
         assert result.level == ERROR
-        assert (
-            result.message
-            == "Intelligence: no active provider and fallback off: nothing can analyse"
+        assert result.message == (
+            "Intelligence: no active provider and fallback off: nothing can analyse (turn the "
+            "fallback on, or activate a provider at "
+            "http://127.0.0.1:8000/admin/intelligence/intelligenceprovider/)"
         )
+        assert result.hint == "bin/set_env.sh INTELLIGENCE_FALLBACK_ENABLED=on"
 
 
 @pytest.mark.django_db
@@ -168,11 +196,22 @@ class TestDashboardDefinitions:
             "routes": True,
         }
 
-    def test_does_not_wait_for_a_database_not_yet_probed(self, make_context):
-        assert pipeline_definitions(make_context()) == (
-            [],
-            "database default did not answer in time",
-        )
+    def test_a_silent_database_gives_a_note(self, make_context, monkeypatch):
+        context = make_context()
+
+        def silent(alias):
+            raise NotApplicable("database default did not answer within 5s")
+
+        monkeypatch.setattr(context, "database", silent)
+        assert pipeline_definitions(context) == ([], "database default did not answer within 5s")
+
+    def test_unmigrated_database_gives_a_note(
+        self, make_context, settings, sqlite_db, django_db_blocker
+    ):
+        settings.DATABASES = {"default": sqlite_db()}
+        with django_db_blocker.unblock():
+            definitions, note = pipeline_definitions(make_context())
+        assert definitions == [] and note.startswith("database default not migrated")
 
     def test_unreadable_tables(self, make_context, monkeypatch):
         from django.db import DatabaseError, connection

@@ -1,10 +1,22 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core import checks as django_checks
 
 from apps.checkers.preflight import ERROR, INFO, OK, WARN, CheckResult, NotApplicable, checks
-from config.env import BAD_BOOLEAN, BAD_NUMBER, MISSING_SECRET_KEY, ConfigProblem
+from config.env import BAD_BOOLEAN, BAD_NUMBER, MISSING_SECRET_KEY, ConfigProblem, read_env_file
 
 STRONG_KEY = "fake-test-key-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
+REPO = Path(__file__).resolve().parents[4]
+NEW_KEY_HINT = (
+    "bin/set_env.sh DJANGO_SECRET_KEY="
+    "$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+)
+SILENCED_HINT = "uv run python manage.py diffsettings | grep SILENCED_SYSTEM_CHECKS"
 
 
 class TestDebug:
@@ -12,7 +24,10 @@ class TestDebug:
         settings.DJANGO_ENV, settings.DEBUG = "prod", True
         assert checks.check_debug(make_context()) == [
             CheckResult(
-                ERROR, "DEBUG is on in production", "Set DJANGO_DEBUG=0 in .env", "security.debug"
+                ERROR,
+                "DEBUG is on in production",
+                "bin/set_env.sh DJANGO_DEBUG=0",
+                "security.debug",
             )
         ]
 
@@ -48,7 +63,7 @@ class TestSecretKey:
         assert result.level == WARN
         assert result.message == f"SECRET_KEY is weak: {problem}"
         assert key not in result.message + result.hint
-        assert "get_random_secret_key" in result.hint
+        assert result.hint == NEW_KEY_HINT
 
     def test_weak_is_an_error_in_prod(self, make_context, settings):
         settings.DJANGO_ENV, settings.SECRET_KEY = "prod", "short-fake-key"
@@ -57,22 +72,46 @@ class TestSecretKey:
     def test_missing_in_prod(self, make_context, settings):
         settings.DJANGO_ENV, settings.SECRET_KEY = "prod", ""
         [result] = checks.check_secret_key(make_context())
-        assert (result.level, result.message) == (
+        assert (result.level, result.message, result.hint) == (
             ERROR,
             "SECRET_KEY is not set (DJANGO_SECRET_KEY)",
+            NEW_KEY_HINT,
         )
 
-    def test_hint_appends_a_working_key_line(self, make_context, settings, project):
-        import subprocess
-
-        settings.SECRET_KEY = "short-fake-key"
+    def test_hint_sets_a_key_that_passes(self, make_context, settings, project):
+        """Run as printed (PREFLIGHT_ROOT points bin/set_env.sh at the temp project)."""
+        settings.DJANGO_ENV, settings.SECRET_KEY = "prod", "short-fake-key"
+        (project / ".env").write_text("# mine\nDJANGO_SECRET_KEY=short-fake-key\n")
         [result] = checks.check_secret_key(make_context())
-        command = result.hint.replace("uv run python", "python").replace(">> .env", "")
-        output = subprocess.run(
-            command, shell=True, capture_output=True, text=True, check=True
-        ).stdout
-        assert output.startswith("DJANGO_SECRET_KEY='") and output.endswith("'\n")
-        assert len(output) > 60
+        completed = subprocess.run(
+            ["bash", "-c", result.hint],
+            cwd=REPO,
+            env={**os.environ, "PREFLIGHT_ROOT": str(project)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert "DJANGO_SECRET_KEY set (replaced)" in completed.stdout
+        key = read_env_file(project / ".env").values["DJANGO_SECRET_KEY"]
+        assert key not in completed.stdout + completed.stderr
+        assert (project / ".env").read_text() == f"# mine\nDJANGO_SECRET_KEY={key}\n"  # unquoted
+        settings.SECRET_KEY = key
+        assert checks.check_secret_key(make_context())[0].level == OK
+
+    def test_the_generator_always_makes_a_strong_key_that_needs_no_quotes(
+        self, make_context, settings
+    ):
+        code = re.search(r"python3 -c '([^']+)'", NEW_KEY_HINT).group(1)
+        script = f"for _ in range(300):\n    {code}"
+        keys = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert len(set(keys)) == 300
+        for key in keys:
+            assert re.fullmatch(r"[A-Za-z0-9_-]{50,}", key)
+            settings.SECRET_KEY = key
+            assert checks.check_secret_key(make_context())[0].level == OK
 
 
 class TestAllowedHosts:
@@ -89,16 +128,26 @@ class TestAllowedHosts:
             "ALLOWED_HOSTS is empty in production",
             "security.allowed_hosts",
         )
-        assert "DJANGO_ALLOWED_HOSTS=" in result.hint
+        assert result.hint == "bin/set_env.sh DJANGO_ALLOWED_HOSTS=$(hostname -f)"
 
     def test_prod_wildcard_blank_and_padded(self, make_context, settings):
-        settings.DJANGO_ENV, settings.ALLOWED_HOSTS = "prod", ["*", "", " example.com"]
+        settings.DJANGO_ENV = "prod"
+        settings.ALLOWED_HOSTS = ["*", "", " example.com", "example.com", ".example.org "]
         results = checks.check_allowed_hosts(make_context())
         assert [(r.level, r.message) for r in results] == [
             (WARN, "ALLOWED_HOSTS contains '*': any Host header is accepted"),
             (WARN, "ALLOWED_HOSTS has an empty entry"),
-            (WARN, "ALLOWED_HOSTS has entries with spaces: ' example.com'"),
+            (WARN, "ALLOWED_HOSTS has entries with spaces: ' example.com', '.example.org '"),
         ]
+        # The same list, cleaned: no '*', no blanks, no padding, no repeats.
+        assert {r.hint for r in results} == {
+            "bin/set_env.sh DJANGO_ALLOWED_HOSTS=example.com,.example.org"
+        }
+
+    def test_only_a_wildcard_gives_this_hosts_name(self, make_context, settings):
+        settings.DJANGO_ENV, settings.ALLOWED_HOSTS = "prod", ["*"]
+        [result] = checks.check_allowed_hosts(make_context())
+        assert result.hint == "bin/set_env.sh DJANGO_ALLOWED_HOSTS=$(hostname -f)"
 
     def test_prod_good(self, make_context, settings):
         settings.DJANGO_ENV, settings.ALLOWED_HOSTS = "prod", ["example.com", "www.example.com"]
@@ -193,8 +242,8 @@ class TestDjangoChecks:
         assert checks.check_django(make_context()) == [
             CheckResult(
                 OK,
-                "Django system checks: no issues",
-                "2 silenced by SILENCED_SYSTEM_CHECKS",
+                "Django system checks: no issues (2 silenced by SILENCED_SYSTEM_CHECKS)",
+                SILENCED_HINT,
                 "django.checks",
             )
         ]
@@ -209,7 +258,11 @@ class TestDjangoChecks:
         results = checks.check_django(make_context())
         assert [(r.level, r.message, r.hint) for r in results] == [
             (ERROR, "x.E9: loud", ""),
-            (OK, "Django system checks: no other issues", "1 silenced by SILENCED_SYSTEM_CHECKS"),
+            (
+                OK,
+                "Django system checks: no other issues (1 silenced by SILENCED_SYSTEM_CHECKS)",
+                SILENCED_HINT,
+            ),
         ]
 
     def test_facts_preflight_covers_itself_are_left_out(self, make_context, registry, settings):

@@ -191,8 +191,19 @@ def test_an_unwritable_log_is_one_warning_not_a_failure(isolated, inventory, set
     status, out, _ = run(no_color=True)
     assert status == 0
     assert f"WARN Run log not written: {blocker} is not a directory" in out
-    assert "     Set LOGS_DIR in .env to a writable directory" in out
+    assert "     bin/set_env.sh LOGS_DIR=logs" in out  # LOGS_DIR is not the project's logs/
     assert out.splitlines()[-1] == "2 checks: 1 passed, 1 warning, 0 errors"
+
+
+def test_an_unwritable_default_log_shows_who_owns_it(isolated, inventory, settings):
+    inventory(as_check("env.python", ok("fine")))
+    settings.BASE_DIR = isolated
+    (isolated / "logs").write_text("")
+    settings.LOGS_DIR = isolated / "logs"
+    status, out, _ = run(no_color=True)
+    assert status == 0
+    assert f"WARN Run log not written: {isolated / 'logs'} is not a directory" in out
+    assert "     ls -ld logs" in out
 
 
 def test_profile_is_redacted(isolated, inventory, settings):
@@ -217,6 +228,7 @@ def test_summary_line_counts_and_plurals(levels, line):
     assert summary_line(len(results), summarize(results)) == line
 
 
+@pytest.mark.django_db(transaction=True)  # the dashboard reads from a thread of its own
 def test_pipeline_definitions_in_both_outputs(isolated, inventory):
     from apps.orchestration.models import PipelineDefinition
 
@@ -230,10 +242,23 @@ def test_pipeline_definitions_in_both_outputs(isolated, inventory):
     ]
 
 
-def test_pipeline_note_when_the_database_cannot_say(isolated, inventory):
-    inventory(as_check("env.python", ok("no probe")))
+def test_a_hung_dashboard_query_costs_no_more_than_the_deadline(
+    isolated, inventory, settings, monkeypatch
+):
+    import threading
+    import time
+
+    from apps.checkers.preflight import dashboard
+
+    release = threading.Event()
+    monkeypatch.setattr(dashboard, "pipeline_definitions", lambda context: release.wait(30))
+    settings.PREFLIGHT_TIMEOUT = 0.5
+    inventory(as_check("env.python", ok("fine")))
+    started = time.monotonic()
     _, out, _ = run(no_color=True)
-    assert "Pipelines: not shown, database default did not answer in time" in out.splitlines()
+    release.set()
+    assert time.monotonic() - started < 1.5
+    assert "Pipelines: not shown, not read within 0.5s" in out.splitlines()
 
 
 def test_real_inventory_runs_end_to_end(isolated):
@@ -270,3 +295,42 @@ def test_an_unwritable_log_is_still_reported_when_the_logs_dir_check_passed(
     inventory(as_check("install.logs_dir", ok("Logs directory writable (logs/)")))
     _, out, _ = run(no_color=True)
     assert f"WARN Run log not written: {blocker} is not a directory" in out
+
+
+def test_a_terminal_that_cannot_show_the_rules_or_the_text(isolated, inventory, settings):
+    import io
+
+    settings.INSTANCE_ID = "café-1"
+    inventory(as_check("env.python", ok("naïve → fine")))
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    call_command("preflight", stdout=stream, no_color=True)
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert text.splitlines()[0] == "=== System =================================="
+    assert "Instance ID: caf\\xe9-1" in text
+    assert "OK   na\\xefve \\u2192 fine" in text
+
+
+def test_json_is_ascii_whatever_the_text(isolated, inventory, settings):
+    settings.INSTANCE_ID = "café-1"
+    inventory(as_check("env.python", ok("fine")))
+    _, out, _ = run("--json")
+    assert out.isascii() and json.loads(out)["profile"]["instance_id"] == "café-1"
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(isolated, inventory, monkeypatch):
+    import os
+    import sys
+
+    inventory(as_check("x.bad", error("broken")))
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stream = os.fdopen(write_end, "w")
+    monkeypatch.setattr(sys, "stdout", stream)
+    with pytest.raises(SystemExit) as exit_:
+        call_command("preflight", "--json", stdout=stream)
+    assert exit_.value.code == 1
+    stream.write("more")  # the descriptor now points at /dev/null
+    stream.flush()
+    stream.close()

@@ -45,6 +45,7 @@ def test_profile_of_a_dev_machine(settings, tmp_path):
         "metrics_backend": "logging",
         "instance_id": "",
         "logs_dir": "logs/",
+        "fallbacks": [],
     }
     assert profile_rows(profile) == [
         ("Role", "standalone"),
@@ -77,3 +78,20 @@ def test_profile_of_a_prod_agent(settings):
     assert rows["Celery"].endswith("(async)")
     assert rows["Instance ID"] == "web-1"
     assert "fake-db-pw" not in str(rows)
+
+
+def test_rows_showing_a_fallback_say_so(settings):
+    from config.env import ConfigProblem
+
+    settings.CONFIG_PROBLEMS = [
+        ConfigProblem("E003", "DEPLOY_METHOD", "bad", "bare"),
+        ConfigProblem("E001", "DJANGO_DEBUG", "bad", "on"),
+        ConfigProblem("E002", "PREFLIGHT_TIMEOUT", "bad", "5"),
+    ]
+    settings.DEPLOY_METHOD = "bare"
+    profile = build_profile(settings)
+    assert profile["fallbacks"] == ["DEPLOY_METHOD", "DJANGO_DEBUG", "PREFLIGHT_TIMEOUT"]
+    rows = dict(profile_rows(profile))
+    assert rows["Deploy"] == "bare (fallback: DEPLOY_METHOD is invalid)"
+    assert rows["Environment"].endswith("(fallback: DJANGO_DEBUG is invalid)")
+    assert "fallback" not in rows["Role"]

@@ -14,6 +14,7 @@ from apps.checkers.preflight import (
 from apps.checkers.preflight import (
     context as context_module,
 )
+from apps.checkers.preflight.context import DatabaseUnanswered
 from apps.checkers.preflight.database import (
     DatabaseState,
     classify,
@@ -60,15 +61,19 @@ class TestDescribe:
     [
         ('FATAL:  password authentication failed for user "app"', "authentication failed"),
         ("Access denied for user", "authentication failed"),
+        ('FATAL:  role "nobodyx" does not exist', "authentication failed"),
+        ("fe_sendauth: no password supplied", "authentication failed"),
         ('FATAL:  database "nope" does not exist', "database missing"),
         ("timeout expired", "timed out"),
         ("unable to open database file", "cannot open the database file"),
+        ("database is locked", "database is locked"),
+        ("file is not a database", "not a SQLite database file"),
         ("connection refused", "unreachable"),
         ('could not translate host name "x" to address', "unreachable"),
         ("Name or service not known", "unreachable"),
         ("No route to host", "unreachable"),
         ("Network is unreachable", "unreachable"),
-        ('connection failed: connection to server at "127.0.0.1", port 1 failed', "unreachable"),
+        ("could not connect to server", "unreachable"),
         ("something else entirely", "failed (RuntimeError)"),
     ],
 )
@@ -84,15 +89,24 @@ def test_timeout_options():
 
 
 class TestProbe:
-    def test_empty_sqlite_lists_every_migration(self, project, sqlite_db):
+    def test_missing_sqlite_file_is_not_created(self, project, sqlite_db):
         state = probe("default", sqlite_db(), project, 5)
+        assert state.connected and state.file_missing
+        assert state.pending[0] == "contenttypes.0001_initial" and len(state.pending) > 10
+        assert not (project / "db.sqlite3").exists()
+
+    def test_empty_sqlite_lists_every_migration(self, project, sqlite_db):
+        sqlite3.connect(sqlite_db()["NAME"]).close()
+        state = probe("default", sqlite_db(), project, 5)
+        assert not state.file_missing
         assert state.connected and state.description == "SQLite @ db.sqlite3"
         assert state.pending[0] == "contenttypes.0001_initial"
         assert "auth.0001_initial" in state.pending
         assert not state.migrations_failure
 
     def test_unopenable_sqlite(self, project):
-        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "no" / "such.db")}
+        (project / "such.db").mkdir()  # a directory where the file should be
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "such.db")}
         state = probe("default", db, project, 5)
         assert not state.connected and state.failure == "cannot open the database file"
 
@@ -126,13 +140,21 @@ def test_probe_of_the_migrated_test_database(settings):
 
 
 class TestConnectionCheck:
+    def test_file_not_created_yet(self, make_context, settings, sqlite_db):
+        settings.DATABASES = {"default": sqlite_db()}
+        assert [(r.level, r.message) for r in checks.check_db_connection(make_context())] == [
+            (OK, "Database file not created yet (SQLite @ db.sqlite3): migrate creates it")
+        ]
+
     def test_works(self, make_context, settings, sqlite_db):
+        sqlite3.connect(sqlite_db()["NAME"]).close()
         settings.DATABASES = {"default": sqlite_db()}
         assert [(r.level, r.message, r.id) for r in checks.check_db_connection(make_context())] == [
             (OK, "Database connection works (SQLite @ db.sqlite3)", "db.connection")
         ]
 
     def test_every_alias_gets_a_row(self, make_context, settings, sqlite_db, project):
+        sqlite3.connect(sqlite_db()["NAME"]).close()
         settings.DATABASES = {
             "default": sqlite_db(),
             "archive": {
@@ -241,7 +263,7 @@ class TestContextProbesOnce:
         assert calls == ["default"]
         assert len(states) == 3 and states[0] is states[1] is states[2]
 
-    def test_waiters_give_up_before_their_deadline(self, make_context, monkeypatch):
+    def test_callers_give_up_before_their_deadline(self, make_context, monkeypatch):
         release = threading.Event()
 
         def hung_probe(alias, db, base_dir, timeout):
@@ -250,21 +272,33 @@ class TestContextProbesOnce:
 
         monkeypatch.setattr(context_module, "probe", hung_probe)
         context = make_context(timeout=0.5)
-        prober = threading.Thread(target=context.database, args=("default",))
-        prober.start()
-        time.sleep(0.05)
-        with pytest.raises(NotApplicable, match="did not answer within 0.5s"):
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnanswered, match="timed out after 0.5s") as caught:
             context.database("default")
+        assert time.monotonic() - started < 0.5
+        assert caught.value.reason == "database did not answer: timed out after 0.5s"
         release.set()
-        prober.join()
 
-    def test_waiters_after_a_crashed_probe(self, make_context, monkeypatch):
+    def test_a_crashed_probe(self, make_context, monkeypatch):
         def crashing_probe(alias, db, base_dir, timeout):
             raise RuntimeError("boom")
 
         monkeypatch.setattr(context_module, "probe", crashing_probe)
         context = make_context()
-        with pytest.raises(RuntimeError):
-            context.database("default")
-        with pytest.raises(NotApplicable, match="could not be probed"):
-            context.database("default")
+        for _ in range(2):
+            with pytest.raises(DatabaseUnanswered, match=r"probe failed \(RuntimeError\)"):
+                context.database("default")
+
+    def test_connection_row_when_the_database_does_not_answer(
+        self, make_context, monkeypatch, settings
+    ):
+        def crashing_probe(alias, db, base_dir, timeout):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(context_module, "probe", crashing_probe)
+        [result] = checks.check_db_connection(make_context())
+        assert (result.level, result.id) == (ERROR, "db.connection")
+        assert result.message == "Database connection probe failed (RuntimeError)"
+        with pytest.raises(NotApplicable, match="probe failed") as caught:
+            checks.check_db_migrations(make_context())
+        assert caught.value.reason == "database did not answer: probe failed (RuntimeError)"

@@ -56,11 +56,31 @@ def test_a_line_that_does_not_parse_is_named_by_number_not_value(project_copy):
     assert "PLANTED" not in run.everything()
 
 
-def test_non_utf8_bytes(project_copy):
-    project_copy.write_env(b"INSTANCE_ID=caf\xe9\n")
-    document = finished(project_copy.preflight("--json"))
-    assert messages(document, "env.dotenv") == [
-        ".env is not valid UTF-8 (line 1); none of it was loaded"
+def test_non_utf8_bytes_lose_only_their_line(project_copy):
+    project_copy.write_env(b"# caf\xe9\nINSTANCE_ID=web-1\nDJANGO_ENV=prod\nDJANGO_DEBUG=1\n")
+    run = project_copy.preflight("--json")
+    document = finished(run)
+    assert messages(document, "env.dotenv") == [".env line 1 is not UTF-8 text and was ignored"]
+    assert document["profile"]["environment"] == "prod"  # the rest of the file still counts
+    assert run.returncode == 1
+
+
+def test_nul_byte_and_fifo_and_device(project_copy):
+    import os
+
+    project_copy.write_env(b"INSTANCE_ID=a\x00b\n")
+    assert messages(finished(project_copy.preflight("--json")), "env.dotenv") == [
+        ".env line 1 is not UTF-8 text and was ignored"
+    ]
+    (project_copy.root / ".env").unlink()
+    os.mkfifo(project_copy.root / ".env")
+    assert messages(finished(project_copy.preflight("--json")), "env.dotenv") == [
+        ".env is not a regular file; none of it was loaded"
+    ]
+    (project_copy.root / ".env").unlink()
+    (project_copy.root / ".env").symlink_to("/dev/zero")
+    assert messages(finished(project_copy.preflight("--json")), "env.dotenv") == [
+        ".env is not a regular file; none of it was loaded"
     ]
 
 

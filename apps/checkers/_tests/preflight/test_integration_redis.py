@@ -22,14 +22,15 @@ def test_real_redis_answers_and_the_profile_shows_the_url(project_copy):
 
 
 @pytest.mark.redis
-def test_a_broker_password_is_never_shown(project_copy):
+def test_a_password_redis_does_not_expect_is_refused_and_never_shown(project_copy):
     run = project_copy.preflight(
         "--json",
         CELERY_BROKER_URL="redis://:fake-redis-pw-PLANTED@127.0.0.1:6379/0",
         CELERY_TASK_ALWAYS_EAGER="0",
     )
     [row] = run.rows("config.celery_broker")
-    assert row["level"] == "ok"  # Redis's default user takes any password (nopass)
+    # Redis answers "AUTH <password> called without any password configured": so would Celery.
+    assert row["level"] == "error" and "authentication failed" in row["message"]
     assert "PLANTED" not in run.everything()
     assert run.json()["profile"]["celery_broker"] == "redis://:***@127.0.0.1:6379/0"
 

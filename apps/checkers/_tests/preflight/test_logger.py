@@ -43,10 +43,7 @@ def test_logs_dir_that_is_a_file(tmp_path):
     blocker = tmp_path / "logs"
     blocker.write_text("not a directory")
     assert append_run(blocker, {"passed": 1}) == f"{blocker} is not a directory"
-    assert (
-        append_run(blocker / "sub", {"passed": 1})
-        == f"{blocker / 'sub' / LOG_NAME}: Not a directory"
-    )
+    assert append_run(blocker / "sub", {"passed": 1}) == f"{blocker / 'sub'}: Not a directory"
 
 
 def test_unwritable_log_file(tmp_path):
@@ -89,3 +86,34 @@ def test_concurrent_writers_never_interleave_or_lose_a_line(tmp_path, max_bytes)
             record = json.loads(line)
             seen.add((record["writer"], record["n"]))
     assert seen == {(w, n) for w in range(4) for n in range(50)}
+
+
+def test_a_lock_held_elsewhere_is_waited_for_only_so_long(tmp_path):
+    import fcntl
+    import time
+
+    with open(tmp_path / f".{LOG_NAME}.lock", "a") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        reason = append_run(tmp_path, {"passed": 1}, lock_timeout=0.2)
+        assert time.monotonic() - started < 1
+    assert reason == f"{tmp_path / LOG_NAME} stayed locked by another process for 0.2s"
+    assert append_run(tmp_path, {"passed": 1}) == ""
+
+
+def test_a_fifo_as_the_lock_file_does_not_block(tmp_path):
+    os.mkfifo(tmp_path / f".{LOG_NAME}.lock")
+    reason = append_run(tmp_path, {"passed": 1})
+    assert reason == f"{tmp_path / f'.{LOG_NAME}.lock'}: No such device or address"
+
+
+def test_a_name_too_long(tmp_path):
+    reason = append_run(tmp_path / ("x" * 300), {"passed": 1})
+    assert reason.endswith(": File name too long")
+
+
+def test_undecodable_text_is_escaped_not_fatal(tmp_path):
+    assert append_run(tmp_path, {"instance_id": "ab\udcffcd é"}) == ""
+    line = (tmp_path / LOG_NAME).read_bytes()
+    assert line.isascii()
+    assert json.loads(line)["instance_id"] == "ab\udcffcd é"

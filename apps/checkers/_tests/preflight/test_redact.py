@@ -68,3 +68,32 @@ def test_data_redacts_nested_strings_only():
     redactor = Redactor(["fake-secret-value"])
     data = {"a": ["x fake-secret-value", 3, None, ("fake-secret-value",)], "b": True}
     assert redactor.data(data) == {"a": [f"x {MASK}", 3, None, [MASK]], "b": True}
+
+
+def test_an_unencoded_at_sign_in_a_password_is_masked_whole():
+    text = "redis://:FAKE@SECRET-123@127.0.0.1:1/0 then postgres://u:a@b@h/db"
+    assert Redactor().text(text) == "redis://:***@127.0.0.1:1/0 then postgres://u:***@h/db"
+
+
+def test_passwords_in_query_strings():
+    redactor = Redactor()
+    assert redactor.text("redis://h:6379/0?password=FAKE-SECRET-123&db=1") == (
+        "redis://h:6379/0?password=***&db=1"
+    )
+    assert redactor.text("amqp://h/?ssl=1&api_key=FAKE-K#x") == "amqp://h/?ssl=1&api_key=***#x"
+    assert redactor.text("a=b&c=d") == "a=b&c=d"
+
+
+def test_long_words_are_redacted_in_linear_time():
+    import time
+
+    started = time.monotonic()
+    for text in ("a" * 200_000, "x://" + "a" * 200_000, "?" + "k" * 200_000 + "=v"):
+        Redactor(["fake-secret"]).text(text)
+    assert time.monotonic() - started < 1
+
+
+def test_control_characters_and_undecodable_bytes_are_escaped():
+    redactor = Redactor()
+    assert redactor.text("\x1b[31mRED\x1b[2J\nERR forged") == "\\x1b[31mRED\\x1b[2J\\x0aERR forged"
+    assert redactor.text("ab\udcffcd") == "ab\\udcffcd"

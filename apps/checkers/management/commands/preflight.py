@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -14,6 +16,7 @@ from apps.checkers.preflight.dashboard import definition_line, profile_rows
 
 TAGS = {OK: "OK", INFO: "INFO", WARN: "WARN", ERROR: "ERR"}
 RULE_WIDTH = 45
+RULE_CHAR = "═"
 
 
 def summarize(results: list[CheckResult]) -> dict:
@@ -66,7 +69,7 @@ class Command(BaseCommand):
         from apps.checkers.preflight import checks, dashboard, logger
         from apps.checkers.preflight.context import Context
         from apps.checkers.preflight.redact import Redactor
-        from apps.checkers.preflight.runner import run_checks
+        from apps.checkers.preflight.runner import Job, run_checks
 
         context = Context(settings)
         environ = {
@@ -74,11 +77,19 @@ class Command(BaseCommand):
             **os.environ,
         }
         redactor = Redactor.from_environment(environ, settings)
+        # The dashboard's query runs beside the checks and under their deadline: a locked
+        # table must not hang the run.
+        deadline = time.monotonic() + context.timeout
+        definitions_job = Job("dashboard", dashboard.pipeline_definitions, context).start()
         outcome = run_checks(checks.INVENTORY, context, redactor)
         results = outcome.results
         profile = redactor.data(dashboard.build_profile(settings))
-        definitions, definitions_note = dashboard.pipeline_definitions(context)
+        if definitions_job.wait(deadline):
+            definitions, definitions_note = definitions_job.value
+        else:
+            definitions, definitions_note = [], f"not read within {context.timeout:g}s"
         definitions = redactor.data(definitions)
+        definitions_note = redactor.text(definitions_note)
         timestamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         summary = summarize(results)
@@ -103,30 +114,52 @@ class Command(BaseCommand):
                 CheckResult(
                     WARN,
                     redactor.text(f"Run log not written: {log_failure}"),
-                    "Set LOGS_DIR in .env to a writable directory",
+                    checks.logs_dir_hint(Path(settings.LOGS_DIR), context.base_dir),
                     id="preflight.log",
                 )
             )
             summary = summarize(results)
 
-        if as_json:
-            document = {
-                "timestamp": timestamp,
-                "profile": profile,
-                "definitions": definitions,
-                "checks": [result_data(result) for result in results],
-                "skipped": [{"id": skip.id, "reason": skip.reason} for skip in outcome.skipped],
-                "summary": summary,
-            }
-            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
-        else:
-            self.render(profile, definitions, definitions_note, outcome, summary, verbosity)
-        if summary["errors"]:
-            sys.exit(1)
+        status = 1 if summary["errors"] else 0
+        try:
+            if as_json:
+                document = {
+                    "timestamp": timestamp,
+                    "profile": profile,
+                    "definitions": definitions,
+                    "checks": [result_data(result) for result in results],
+                    "skipped": [{"id": s.id, "reason": s.reason} for s in outcome.skipped],
+                    "summary": summary,
+                }
+                # ASCII (\u escapes): valid JSON on any terminal encoding.
+                self.stdout.write(json.dumps(document, indent=2))
+            else:
+                self.prepare_terminal()
+                self.render(profile, definitions, definitions_note, outcome, summary, verbosity)
+            self.stdout.flush()
+        except BrokenPipeError:  # `preflight | head`: the reader left; the status still counts
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if status:
+            sys.exit(status)
+
+    def prepare_terminal(self) -> None:
+        """Text the terminal's encoding cannot show is escaped, never a crash; the rules fall
+        back to '=' where '═' cannot be shown."""
+        stream = getattr(self.stdout, "_out", None)
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+        try:
+            RULE_CHAR.encode(encoding)
+            self.rule_char = RULE_CHAR
+        except (UnicodeEncodeError, LookupError):
+            self.rule_char = "="
 
     def rule(self, title: str) -> None:
-        head = f"═══ {title} "
-        self.stdout.write(self.style.MIGRATE_HEADING(head + "═" * (RULE_WIDTH - len(head))))
+        head = f"{self.rule_char * 3} {title} "
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(head + self.rule_char * (RULE_WIDTH - len(head)))
+        )
 
     def render(self, profile, definitions, definitions_note, outcome, summary, verbosity):
         style = {
