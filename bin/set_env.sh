@@ -22,16 +22,28 @@
 # appended). Exit status: 0 done, 1 refused (nothing changed), 2 bad arguments.
 #
 # PREFLIGHT_ROOT overrides the project root (default: the repository this script belongs to).
+# The work is done by bin/lib/env_file.py, with python-dotenv's parser, in the project's Python:
+# $PREFLIGHT_PYTHON when set, else this repository's .venv/bin/python, else
+# `uv run --project REPO python` (REPO: this script's repository, whatever PREFLIGHT_ROOT says),
+# which creates .venv in a fresh clone.
 set -euo pipefail
 
 BIN_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT=${PREFLIGHT_ROOT:-$(dirname -- "$BIN_DIR")}
+REPO=$(dirname -- "$BIN_DIR")
+ROOT=${PREFLIGHT_ROOT:-$REPO}
 
 case ${1:-} in
     -h | --help)
-        sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
 esac
 
-exec python3 "$BIN_DIR/lib/env_file.py" "$ROOT" "$@"
+if [[ -n ${PREFLIGHT_PYTHON:-} ]]; then
+    python=("$PREFLIGHT_PYTHON")
+elif [[ -f $REPO/.venv/bin/python && -x $REPO/.venv/bin/python ]]; then
+    python=("$REPO/.venv/bin/python")
+else
+    python=(uv run --project "$REPO" python)
+fi
+exec "${python[@]}" "$BIN_DIR/lib/env_file.py" "$ROOT" "$@"

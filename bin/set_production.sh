@@ -17,16 +17,21 @@
 # counted from preflight's summary line), 1 preflight found errors.
 #
 # PREFLIGHT_ROOT overrides the project root (default: the repository this script belongs to).
+# .env is read with python-dotenv's parser (bin/lib/env_file.py) in the project's Python, found
+# as set_env.sh finds it: $PREFLIGHT_PYTHON when set, else this repository's .venv/bin/python,
+# else `uv run --project REPO python` (REPO: this script's repository, whatever PREFLIGHT_ROOT
+# says), which creates .venv in a fresh clone.
 set -euo pipefail
 
 BIN_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-ROOT=${PREFLIGHT_ROOT:-$(dirname -- "$BIN_DIR")}
+REPO=$(dirname -- "$BIN_DIR")
+ROOT=${PREFLIGHT_ROOT:-$REPO}
 ENV_FILE=$ROOT/.env
 
 case ${1:-} in
     '') ;;
     -h | --help)
-        sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
         exit 0
         ;;
     *)
@@ -45,9 +50,17 @@ if [[ ! -f $ENV_FILE ]]; then
     exit 1
 fi
 
+if [[ -n ${PREFLIGHT_PYTHON:-} ]]; then
+    python=("$PREFLIGHT_PYTHON")
+elif [[ -f $REPO/.venv/bin/python && -x $REPO/.venv/bin/python ]]; then
+    python=("$REPO/.venv/bin/python")
+else
+    python=(uv run --project "$REPO" python)
+fi
+
 # Decide which values must change; bin/set_env.sh does the rewriting (backup, atomic replace,
 # mode 600). The new key reaches it on stdin (--ask), never on a command line.
-python3 - "$ENV_FILE" "$BIN_DIR" "$ROOT" <<'PYTHON'
+"${python[@]}" - "$ENV_FILE" "$BIN_DIR" "$ROOT" <<'PYTHON'
 """Decide what production mode changes in .env, and have bin/set_env.sh write it."""
 
 import os
@@ -59,7 +72,7 @@ import sys
 ENV_PATH, BIN_DIR, ROOT = sys.argv[1:4]
 sys.dont_write_bytecode = True  # no __pycache__ left in bin/lib
 sys.path.insert(0, os.path.join(BIN_DIR, "lib"))
-import env_file  # noqa: E402  (bin/lib/env_file.py: the parser set_env.sh uses)
+import env_file  # noqa: E402  (bin/lib/env_file.py: what set_env.sh runs)
 
 PROD_WORDS = {"prod", "production"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -97,7 +110,7 @@ def main():
         _bom, text = env_file.decode(env_file.read_file(real, ENV_PATH), ENV_PATH)
     except env_file.Refused as exc:
         fail(str(exc))
-    found, _bad_lines = env_file.parse(text)
+    found = env_file.parse(text)
 
     arguments = []  # for set_env.sh, in the order missing keys are appended
     report = []

@@ -47,6 +47,9 @@ class Scripts:
             "LC_ALL": "C.UTF-8",
             "PREFLIGHT_ROOT": str(self.root),
             "FAKE_UV_LOG": str(self.log),
+            # The Python that runs bin/lib/env_file.py (it needs python-dotenv): this one, so
+            # that set_env.sh never reaches the fake uv.
+            "PREFLIGHT_PYTHON": sys.executable,
         }
         self.tmp_path = tmp_path
 
@@ -77,9 +80,8 @@ class Scripts:
         """A PATH holding the tools the scripts use, and no uv."""
         tools = self.tmp_path / "tools"
         tools.mkdir(exist_ok=True)
-        for name in ("bash", "dirname", "sed", "python3"):
-            # python3 may be a pyenv shim that needs more of PATH: link the real interpreter.
-            target = sys.executable if name == "python3" else shutil.which(name)
+        for name in ("bash", "dirname", "sed"):
+            target = shutil.which(name)
             assert target, f"{name} is needed to run these tests"
             link = tools / name
             if not link.exists():

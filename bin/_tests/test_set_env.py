@@ -133,6 +133,32 @@ def test_crlf_file_keeps_crlf_on_the_lines_touched_and_appended(scripts):
     assert read_values(scripts) == {"A": "1", "B": "y z", "C": "3", "D": "4"}
 
 
+def test_only_the_bindings_of_the_keys_set_change(scripts):
+    """Each binding is replaced by python-dotenv's own text for it: whatever surrounds the keys
+    set stays byte for byte, here in a CRLF file with a byte-order mark and no final newline."""
+    before = (
+        "\ufeff# comment\r\n"
+        "\r\n"
+        "export DJANGO_DEBUG=1\r\n"
+        "KEEP='it''s' # odd but valid\r\n"
+        'MULTI="first\r\n'
+        "DJANGO_DEBUG=inside-a-quoted-value\r\n"
+        'last"\r\n'
+        "\r\n"
+        "\r\n"
+        '\t DJANGO_DEBUG = "1"  # again\r\n'
+        "AFTER=1"
+    )
+    after = before.replace("export DJANGO_DEBUG=1\r\n", "export DJANGO_DEBUG=0\r\n").replace(
+        '\t DJANGO_DEBUG = "1"  # again\r\n', "\t DJANGO_DEBUG=0\r\n"
+    )
+    env_file = write_env(scripts, before.encode())
+    result = scripts.run("set_env.sh", "DJANGO_DEBUG=0")
+    assert result.returncode == 0, result.stderr
+    assert env_file.read_bytes() == after.encode()
+    assert "  DJANGO_DEBUG=0 (was 1)\n" in result.stdout
+
+
 def test_comment_option_heads_the_appended_block(scripts):
     env_file = write_env(scripts, "A=1\n")
     result = scripts.run("set_env.sh", "--comment", "# Added by a script", "A=1", "B=2", "C=3")
@@ -355,13 +381,22 @@ def test_refuses_env_that_is_a_directory(scripts):
     assert "is not a regular file; nothing changed." in result.stderr
 
 
-def test_refuses_when_a_broken_line_would_swallow_the_change(scripts):
-    original = "A='never closed\nB=1\n"
+@pytest.mark.parametrize(
+    ("original", "line"),
+    [
+        ("A='never closed\nB=1\n", "1"),
+        ("A=1\n\n\nB='never closed\nC=1\n", "4"),  # the blank lines before it are counted
+        ("A='x\r\nB=1\r\nC='y\r\nD=1\r\nE='z\r\n", "1, 5"),  # CRLF: python-dotenv says 6
+    ],
+)
+def test_refuses_when_a_broken_line_would_swallow_the_change(scripts, original, line):
     env_file = write_env(scripts, original)
     result = scripts.run("set_env.sh", "C=it's")
     assert result.returncode == 1
-    assert "cannot set C safely" in result.stderr and "line 1" in result.stderr
-    assert env_file.read_text() == original
+    assert f"cannot set C safely: .env has lines that python-dotenv cannot parse (line {line})" in (
+        result.stderr
+    )
+    assert env_file.read_bytes() == original.encode()
     assert backups(scripts) == []
 
 

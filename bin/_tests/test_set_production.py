@@ -400,16 +400,12 @@ def test_warnings_are_not_called_ready_for_production(scripts, summary, report):
 
 def test_the_secret_key_never_reaches_a_command_line(scripts):
     """set_env.sh gets the new key on stdin (--ask): the process list never shows it."""
-    spy = scripts.tmp_path / "spy-bin"
-    spy.mkdir()
-    log = scripts.tmp_path / "python3-argv.log"
-    python3 = spy / "python3"
-    python3.write_text(
-        f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{os.path.realpath(sys.executable)}" "$@"\n'
-    )
-    python3.chmod(0o755)
+    log = scripts.tmp_path / "python-argv.log"
+    spy = scripts.tmp_path / "spy-python"
+    spy.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{sys.executable}" "$@"\n')
+    spy.chmod(0o755)
     env_file = write_env(scripts, "DJANGO_ENV=dev\n")
-    result = scripts.run("set_production.sh", PATH=f"{spy}{os.pathsep}{scripts.env['PATH']}")
+    result = scripts.run("set_production.sh", PREFLIGHT_PYTHON=str(spy))
     assert result.returncode == 0, result.stderr
     key = new_key(env_file.read_text())
     calls = log.read_text()
@@ -418,17 +414,15 @@ def test_the_secret_key_never_reaches_a_command_line(scripts):
 
 
 def test_a_failure_of_set_env_stops_before_preflight(scripts):
-    broken = scripts.tmp_path / "broken-bin"
-    broken.mkdir()
-    python3 = broken / "python3"
-    python3.write_text(
+    broken = scripts.tmp_path / "broken-python"
+    broken.write_text(
         "#!/bin/sh\n"
         'case "$*" in *env_file.py*) echo "set_env.sh: cannot write (fake)" >&2; exit 1;; esac\n'
-        f'exec "{os.path.realpath(sys.executable)}" "$@"\n'
+        f'exec "{sys.executable}" "$@"\n'
     )
-    python3.chmod(0o755)
+    broken.chmod(0o755)
     env_file = write_env(scripts, "DJANGO_ENV=dev\n")
-    result = scripts.run("set_production.sh", PATH=f"{broken}{os.pathsep}{scripts.env['PATH']}")
+    result = scripts.run("set_production.sh", PREFLIGHT_PYTHON=str(broken))
     assert result.returncode == 1
     assert "set_env.sh: cannot write (fake)" in result.stderr
     assert ".env was not switched" in result.stderr

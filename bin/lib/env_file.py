@@ -1,23 +1,32 @@
-"""Reading and editing the project's .env exactly as python-dotenv reads it.
+"""Reading and editing the project's .env with python-dotenv's own parser.
 
-The engine of bin/set_env.sh (run as `python3 env_file.py ROOT ARGS...`); bin/set_production.sh
-imports it to read the current values. Standard library only: the scripts run it with the
-system python3, before any virtualenv exists.
+The engine of bin/set_env.sh (run as `PYTHON env_file.py ROOT ARGS...` with the project's Python,
+which has python-dotenv); bin/set_production.sh imports it to read the current values.
 
-The parser is a line-for-line port of python-dotenv's (1.x), so a binding found here is one
-that settings will read, and a line that python-dotenv would not parse is never touched.
+python-dotenv's parse_stream yields one binding per assignment, comment, blank run or line it
+cannot parse, and their `original.string`s, joined, are the text it read (without a byte-order
+mark). A key is set by replacing the text of its bindings; every other byte stays as it was.
 """
 
 from __future__ import annotations
 
-import codecs
 import getpass
+import io
 import os
 import re
 import sys
 import tempfile
 import time
 from typing import NamedTuple
+
+try:
+    from dotenv.parser import Binding, parse_stream
+except ImportError:  # not the project's Python
+    sys.exit(
+        f"bin/lib/env_file.py needs python-dotenv, which {sys.executable} does not have: run "
+        "`uv sync` in the repository, or set PREFLIGHT_PYTHON to the project's Python; "
+        "nothing changed."
+    )
 
 PROG = "set_env.sh"
 USAGE = f"usage: bin/{PROG} [--quiet] [--comment '# TEXT'] [--ask KEY] KEY=VALUE ... (see --help)"
@@ -34,35 +43,11 @@ URL_PASSWORD = re.compile(
 # Values written without quotes: nothing python-dotenv (or a shell sourcing .env) would read
 # differently. Anything else is single-quoted.
 PLAIN_VALUE = re.compile(r"[A-Za-z0-9_@%+=:,./~^-]*\Z")
-
-# python-dotenv's grammar (dotenv/parser.py).
-_multiline_whitespace = re.compile(r"\s*", re.MULTILINE)
-_whitespace = re.compile(r"[^\S\r\n]*")
-_export = re.compile(r"(?:export[^\S\r\n]+)?")
-_single_quoted_key = re.compile(r"'([^']+)'")
-_unquoted_key = re.compile(r"([^=\#\s]+)")
-_equal_sign = re.compile(r"(=[^\S\r\n]*)")
-_single_quoted_value = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
-_double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
-_unquoted_value = re.compile(r"([^\r\n]*)")
-_comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
-_end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_rest_of_line = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
-_double_quote_escapes = re.compile(r"\\[\\'\"abfnrtv]")
-_single_quote_escapes = re.compile(r"\\[\\']")
-
-
-class Binding(NamedTuple):
-    """One `KEY=value` as python-dotenv reads it. text[start:end] is the assignment from its
-    `export`/key to the end of its value and inline comment, without indentation or line end;
-    text[start:key_end] is `export KEY` (or `KEY`)."""
-
-    key: str
-    value: str | None
-    start: int
-    key_end: int
-    end: int
-    line: int
+# What surrounds the assignment in a binding's text, kept when it is rewritten: the blank lines
+# and indentation python-dotenv counts in it, an `export ` prefix, and the line ending.
+LAYOUT = re.compile(
+    r"(?P<indent>\s*)(?P<export>export[^\S\r\n]+)?.*?(?P<end>\r\n|\n|\r)?\Z", re.DOTALL
+)
 
 
 class Refused(Exception):
@@ -73,79 +58,27 @@ class Refused(Exception):
         self.status = status
 
 
-class _NoMatch(Exception):
-    pass
-
-
-def _match(regex, text: str, pos: int):
-    match = regex.match(text, pos)
-    if match is None:
-        raise _NoMatch
-    return match
-
-
-def _decode(regex, value: str) -> str:
-    return regex.sub(lambda m: codecs.decode(m.group(0), "unicode-escape"), value)
-
-
-def _value(text: str, pos: int) -> tuple[str, int]:
-    char = text[pos : pos + 1]
-    if char == "'":
-        match = _match(_single_quoted_value, text, pos)
-        return _decode(_single_quote_escapes, match.group(1)), match.end()
-    if char == '"':
-        match = _match(_double_quoted_value, text, pos)
-        return _decode(_double_quote_escapes, match.group(1)), match.end()
-    if char in ("", "\n", "\r"):
-        return "", pos
-    match = _unquoted_value.match(text, pos)
-    return re.sub(r"\s+#.*", "", match.group(1)).rstrip(), match.end()
-
-
-def parse(text: str) -> tuple[list[Binding], list[int]]:
-    """(the bindings that have a key, the numbers of the lines that do not parse)."""
-    bindings, bad_lines = [], []
-    pos = 0
-    while pos < len(text):
-        pos = _multiline_whitespace.match(text, pos).end()
-        if pos >= len(text):
-            break
-        start = pos
-        line = text.count("\n", 0, start) + 1
-        try:
-            pos = _export.match(text, pos).end()
-            key = None
-            if text.startswith("'", pos):
-                match = _match(_single_quoted_key, text, pos)
-                key, pos = match.group(1), match.end()
-            elif not text.startswith("#", pos):
-                match = _match(_unquoted_key, text, pos)
-                key, pos = match.group(1), match.end()
-            key_end = pos
-            pos = _whitespace.match(text, pos).end()
-            value = None
-            if text.startswith("=", pos):
-                equal_sign = _equal_sign.match(text, pos)
-                pos = equal_sign.end()
-                if len(equal_sign.group(1)) > 1 and text.startswith("#", pos):
-                    value = ""
-                else:
-                    value, pos = _value(text, pos)
-            pos = _comment.match(text, pos).end()
-            end = pos
-            pos = _match(_end_of_line, text, pos).end()
-        except _NoMatch:
-            bad_lines.append(line)
-            pos = _rest_of_line.match(text, pos).end()
-            continue
-        if key is not None:
-            bindings.append(Binding(key, value, start, key_end, end, line))
-    return bindings, bad_lines
+def parse(text: str) -> list[Binding]:
+    """python-dotenv's bindings of `text` (a byte-order mark removed), comments included."""
+    return list(parse_stream(io.StringIO(text)))
 
 
 def values(bindings: list[Binding]) -> dict[str, str | None]:
     """What settings read: the last binding of each key wins."""
-    return {binding.key: binding.value for binding in bindings}
+    return {binding.key: binding.value for binding in bindings if binding.key is not None}
+
+
+def bad_lines(bindings: list[Binding]) -> list[int]:
+    """The numbers of the lines where text python-dotenv cannot parse starts, counted as
+    config/env.py counts them: python-dotenv's `original.line` is that of the blank lines before
+    the text, and is one too many after such text in a CRLF file."""
+    numbers, line = [], 1
+    for binding in bindings:
+        text = binding.original.string
+        if binding.error:
+            numbers.append(line + LAYOUT.match(text)["indent"].count("\n"))
+        line += text.count("\n")
+    return numbers
 
 
 def quote(value: str) -> str:
@@ -159,7 +92,7 @@ def is_secret(key: str) -> bool:
     return bool(SECRET_NAME.search(key))
 
 
-def shown(key: str, value: str | None) -> str:
+def shown(value: str | None) -> str:
     """A value as it may be printed: never a secret's, never a URL's password."""
     if not value:
         return "empty"
@@ -184,32 +117,39 @@ class Change(NamedTuple):
     old: list  # the values replaced
 
 
+def rewritten(binding: Binding, value: str) -> str:
+    """The binding's text with `value` in place of its assignment, keeping what LAYOUT keeps (an
+    inline comment goes with the old value)."""
+    layout = LAYOUT.match(binding.original.string)
+    export, end = layout["export"] or "", layout["end"] or ""
+    return f"{layout['indent']}{export}{binding.key}={quote(value)}{end}"
+
+
 def update(text: str, pairs: list[tuple[str, str]], comment: str = "") -> tuple[str, list[Change]]:
-    """`text` with each key set: every binding of a key whose value differs is rewritten in place
-    (keeping `export `; an inline comment goes with the old value), a key with no binding is
-    appended at the end, under `comment` when one is given. Nothing else changes."""
-    bindings, _bad = parse(text)
+    """`text` with each key set: every binding of a key whose value differs is rewritten in place,
+    a key with no binding is appended at the end, under `comment` when one is given. Nothing
+    else changes."""
+    bindings = parse(text)
     wanted = dict(pairs)  # a key given twice: the last value counts
-    edits, appended, changes = [], [], []
+    replaced: dict[str, dict] = {}  # key -> the values replaced, in order (dict keys: once each)
+    pieces = []
+    for binding in bindings:
+        if binding.key in wanted and binding.value != wanted[binding.key]:
+            replaced.setdefault(binding.key, {})[binding.value] = None
+            pieces.append(rewritten(binding, wanted[binding.key]))
+        else:
+            pieces.append(binding.original.string)
+    new = "".join(pieces)
+    before = values(bindings)
+    changes, appended = [], []
     for key, value in wanted.items():
-        mine = [binding for binding in bindings if binding.key == key]
-        wrong = [binding for binding in mine if binding.value != value]
-        edits.extend((binding, value) for binding in wrong)
-        if not mine:
+        if key not in before:
             appended.append(f"{key}={quote(value)}")
             changes.append(Change(key, value, "added", []))
-        elif wrong:
-            old = []
-            for binding in wrong:
-                if binding.value not in old:
-                    old.append(binding.value)
-            changes.append(Change(key, value, "replaced", old))
+        elif key in replaced:
+            changes.append(Change(key, value, "replaced", list(replaced[key])))
         else:
             changes.append(Change(key, value, "unchanged", []))
-    new = text
-    for binding, value in sorted(edits, key=lambda edit: edit[0].start, reverse=True):
-        head = new[binding.start : binding.key_end]
-        new = f"{new[: binding.start]}{head}={quote(value)}{new[binding.end :]}"
     if appended:
         newline = "\r\n" if "\r\n" in text else "\n"
         block = ([comment] if comment else []) + appended
@@ -222,10 +162,8 @@ def update(text: str, pairs: list[tuple[str, str]], comment: str = "") -> tuple[
             new += newline
     # The result must read back as intended, every other key as before: a stray quote on a
     # line python-dotenv cannot parse could otherwise swallow what was appended.
-    expected = {**values(bindings), **wanted}
-    after, bad_lines = parse(new)
-    if values(after) != expected:
-        lines = ", ".join(str(line) for line in bad_lines)
+    if values(parse(new)) != {**before, **wanted}:
+        lines = ", ".join(str(line) for line in bad_lines(bindings))
         raise Refused(
             f"cannot set {', '.join(wanted)} safely: .env has lines that python-dotenv cannot "
             f"parse (line {lines}); fix them first"
@@ -370,9 +308,9 @@ def report_line(change: Change) -> str:
         if change.status == "unchanged":
             return f"  {change.key} unchanged"
         return f"  {change.key} set ({change.status})"
-    line = f"  {change.key}={shown(change.key, change.value)}"
+    line = f"  {change.key}={shown(change.value)}"
     if change.status == "replaced":
-        return f"{line} (was {', '.join(shown(change.key, old) for old in change.old)})"
+        return f"{line} (was {', '.join(shown(old) for old in change.old)})"
     return f"{line} ({change.status})"
 
 

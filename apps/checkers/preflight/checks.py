@@ -387,12 +387,14 @@ def check_allowed_hosts(context):
     hint = allowed_hosts_hint(hosts)
     if not hosts:
         return [error("ALLOWED_HOSTS is empty in production", hint)]
+    if not any(host.strip() for host in hosts):
+        return [error(f"ALLOWED_HOSTS has no usable entry in production ({shown})", hint)]
     results = []
     if "*" in hosts:
         results.append(warn("ALLOWED_HOSTS contains '*': any Host header is accepted", hint))
-    if "" in hosts:
+    if any(not host.strip() for host in hosts):
         results.append(warn("ALLOWED_HOSTS has an empty entry", hint))
-    padded = [repr(host) for host in hosts if host and host != host.strip()]
+    padded = [repr(host) for host in hosts if host.strip() and host != host.strip()]
     if padded:
         results.append(warn(f"ALLOWED_HOSTS has entries with spaces: {', '.join(padded)}", hint))
     return results or [ok(f"ALLOWED_HOSTS: {shown}")]
@@ -400,11 +402,15 @@ def check_allowed_hosts(context):
 
 @check("security.env_permissions")
 def check_env_permissions(context):
-    path = context.base_dir / ".env"
+    env_file = context.env_file
+    if not env_file.exists:
+        raise NotApplicable("no .env file")
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise NotApplicable("no .env file") from None
+        mode = env_file.path.stat().st_mode
+    except OSError:  # gone since, or a link loop: env.dotenv has the row for it
+        mode = None
+    if env_file.error or mode is None:
+        raise NotApplicable(".env cannot be read (env.dotenv reports it)")
     if mode & 0o066:
         return [
             dev_warn_prod_error(
@@ -493,7 +499,8 @@ def check_env_drift(context):
 
 def env_name_read(node: ast.AST) -> str | None:
     """The variable name when `node` reads the environment with a literal name:
-    os.environ["X"], os.environ.get("X"), os.getenv("X"), environ.get("X"), env.<any>("X")."""
+    os.environ["X"], os.environ.get("X"), os.getenv("X"), getenv("X"), environ.get("X"),
+    env.<any>("X")."""
 
     def is_environ(value: ast.AST) -> bool:
         if isinstance(value, ast.Name):
@@ -507,6 +514,13 @@ def env_name_read(node: ast.AST) -> str | None:
 
     if isinstance(node, ast.Subscript) and is_environ(node.value):
         key = node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and node.args
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getenv"  # from os import getenv
+    ):
+        key = node.args[0]
     elif isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute):
         func = node.func
         owner = func.value
@@ -1422,6 +1436,13 @@ def covered_by_preflight(message, settings) -> bool:
     return False
 
 
+# Django's deploy checks that this project's settings let .env answer (they carry no hint).
+DJANGO_CHECK_HINTS = {
+    "security.W004": set_env("DJANGO_SECURE_HSTS_SECONDS=3600"),
+    "security.W008": set_env("DJANGO_SECURE_SSL_REDIRECT=on"),
+}
+
+
 @check("django.checks")
 def check_django(context):
     from django.core import checks as django_checks
@@ -1441,7 +1462,7 @@ def check_django(context):
         text = f"{message.id}: {message.msg}" if message.id else message.msg
         if message.obj is not None:
             text = f"{message.obj}: {text}"
-        results.append(make(text, message.hint or ""))
+        results.append(make(text, message.hint or DJANGO_CHECK_HINTS.get(message.id, "")))
     if not results or silenced:
         message = (
             "Django system checks: no other issues"

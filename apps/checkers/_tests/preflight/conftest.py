@@ -50,6 +50,8 @@ class Project:
             "HOME": str(home),
             "LANG": "C.UTF-8",
             "PREFLIGHT_TIMEOUT": "5",
+            # bin/set_env.sh (in hints) runs with this interpreter: the copy has no .venv.
+            "PREFLIGHT_PYTHON": sys.executable,
         }
 
     def write_env(self, content: str | bytes, mode: int = 0o600) -> Path:

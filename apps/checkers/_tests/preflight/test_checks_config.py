@@ -191,8 +191,10 @@ ignored = [
     a.b.environ.get("NOT_OS_EITHER"),
     os.path.get("NOT_ENV_PATH"),
     other["NOT_ENV_SUB"],
-    getenv("BARE_GETENV_IS_NOT_MATCHED"),
+    getenv(NAME),
+    print(NAME),
 ]
+I = getenv("BARE_GETENV_I")
 """
 
 
@@ -225,22 +227,23 @@ class TestSettingsRefs:
         assert (result.level, result.id) == (WARN, "config.settings_refs")
         assert result.message == (
             "The code reads variables that .env.sample does not document: "
+            "BARE_GETENV_I (config/settings.py), "
             "BARE_SUB_E (config/settings.py), HELPER_G (config/settings.py), "
             "NESTED_I (apps/things/management/tool.py), SETDEFAULT_H (config/settings.py)"
         )
         assert result.hint == (
-            "printf '# %s=\\n' BARE_SUB_E HELPER_G NESTED_I SETDEFAULT_H >> .env.sample"
+            "printf '# %s=\\n' BARE_GETENV_I BARE_SUB_E HELPER_G NESTED_I SETDEFAULT_H >> .env.sample"
         )
 
     def test_all_documented(self, make_context, code):
         (code / ".env.sample").write_text(
             "SUB_A=\nGET_B=\nGETENV_C=\nBARE_D=\n# BARE_SUB_E=\n# HELPER_F=\n# HELPER_G=\n"
-            "# NESTED_I=\n# SETDEFAULT_H=\n"
+            "# NESTED_I=\n# SETDEFAULT_H=\n# BARE_GETENV_I=\n"
         )
         assert checks.check_settings_refs(make_context()) == [
             CheckResult(
                 OK,
-                "Every variable the code reads is documented in .env.sample (9 variables)",
+                "Every variable the code reads is documented in .env.sample (10 variables)",
                 "",
                 "config.settings_refs",
             )

@@ -303,3 +303,53 @@ def test_context_defaults_to_django_settings(settings):
     assert context.settings is not None
     assert context.base_dir == settings.BASE_DIR
     assert context.timeout == settings.PREFLIGHT_TIMEOUT
+
+
+@pytest.mark.parametrize("hosts", [[""], [" ", ""], ["  "]])
+def test_prod_hosts_with_no_usable_entry_are_an_error(make_context, settings, hosts):
+    settings.DJANGO_ENV, settings.ALLOWED_HOSTS = "prod", hosts
+    [result] = checks.check_allowed_hosts(make_context())
+    assert result.level == ERROR
+    assert result.message.startswith("ALLOWED_HOSTS has no usable entry in production")
+
+
+def test_prod_blank_entry_beside_a_real_one(make_context, settings):
+    settings.DJANGO_ENV, settings.ALLOWED_HOSTS = "prod", ["example.com", " "]
+    assert [r.message for r in checks.check_allowed_hosts(make_context())] == [
+        "ALLOWED_HOSTS has an empty entry"
+    ]
+
+
+@pytest.mark.parametrize("make_bad", ["directory", "loop"])
+def test_env_permissions_leaves_an_unusable_env_to_env_dotenv(make_context, project, make_bad):
+    if make_bad == "directory":
+        (project / ".env").mkdir()
+    else:
+        (project / ".env").symlink_to(project / ".env")
+    with pytest.raises(NotApplicable, match="env.dotenv reports it"):
+        checks.check_env_permissions(make_context())
+
+
+def test_env_permissions_when_env_vanishes_after_reading(make_context, project):
+    (project / ".env").write_text("A=1\n")
+    context = make_context()
+    assert context.env_file.exists
+    (project / ".env").unlink()
+    with pytest.raises(NotApplicable, match="env.dotenv reports it"):
+        checks.check_env_permissions(context)
+
+
+def test_prod_defaults_leave_only_hsts_to_decide_and_it_has_a_hint(make_context, settings):
+    settings.DJANGO_ENV, settings.DEBUG = "prod", False
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.SECRET_KEY = STRONG_KEY
+    settings.ALLOWED_HOSTS = ["example.com"]
+    results = checks.check_django(make_context())
+    assert [(r.level, r.message.split(":")[0], r.hint) for r in results] == [
+        (WARN, "security.W004", "bin/set_env.sh DJANGO_SECURE_HSTS_SECONDS=3600")
+    ]
+    settings.SECURE_SSL_REDIRECT = False
+    hints = {r.message.split(":")[0]: r.hint for r in checks.check_django(make_context())}
+    assert hints["security.W008"] == "bin/set_env.sh DJANGO_SECURE_SSL_REDIRECT=on"
