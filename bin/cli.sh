@@ -24,16 +24,8 @@ Without an argument: the main menu. With one: that menu directly.
 USAGE
 }
 
-# Reads one line of input into $choice, without blanks and in lower case.
-# Fails at end of input.
-read_choice() {
-    choice=''
-    if ! IFS= read -r choice && [[ -z $choice ]]; then
-        return 1
-    fi
-    choice=${choice//[[:space:]]/}
-    choice=${choice,,}
-}
+# shellcheck source=lib/common.sh
+source "$BIN_DIR/lib/common.sh"
 
 # Runs a sub-menu; a sub-menu that fails does not end the main menu.
 submenu() {

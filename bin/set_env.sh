@@ -39,11 +39,7 @@ case ${1:-} in
         ;;
 esac
 
-if [[ -n ${PREFLIGHT_PYTHON:-} ]]; then
-    python=("$PREFLIGHT_PYTHON")
-elif [[ -f $REPO/.venv/bin/python && -x $REPO/.venv/bin/python ]]; then
-    python=("$REPO/.venv/bin/python")
-else
-    python=(uv run --project "$REPO" python)
-fi
+# shellcheck source=lib/common.sh
+source "$BIN_DIR/lib/common.sh"
+project_python "$REPO"
 exec "${python[@]}" "$BIN_DIR/lib/env_file.py" "$ROOT" "$@"

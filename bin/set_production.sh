@@ -50,13 +50,9 @@ if [[ ! -f $ENV_FILE ]]; then
     exit 1
 fi
 
-if [[ -n ${PREFLIGHT_PYTHON:-} ]]; then
-    python=("$PREFLIGHT_PYTHON")
-elif [[ -f $REPO/.venv/bin/python && -x $REPO/.venv/bin/python ]]; then
-    python=("$REPO/.venv/bin/python")
-else
-    python=(uv run --project "$REPO" python)
-fi
+# shellcheck source=lib/common.sh
+source "$BIN_DIR/lib/common.sh"
+project_python "$REPO"
 
 # Decide which values must change; bin/set_env.sh does the rewriting (backup, atomic replace,
 # mode 600). The new key reaches it on stdin (--ask), never on a command line.

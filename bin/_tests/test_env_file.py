@@ -27,10 +27,10 @@ def spy_python(path, log):
 
 @pytest.fixture
 def repo(scripts, tmp_path):
-    """A repository holding only the two scripts and env_file.py, without a .venv."""
+    """A repository holding only the two scripts and their lib/, without a .venv."""
     repo = tmp_path / "repo"
     (repo / "bin" / "lib").mkdir(parents=True)
-    for name in ("set_env.sh", "set_production.sh", "lib/env_file.py"):
+    for name in ("set_env.sh", "set_production.sh", "lib/env_file.py", "lib/common.sh"):
         shutil.copy2(BIN / name, repo / "bin" / name)
     (scripts.root / ".env").write_text("DJANGO_ENV=dev\n")
     # PREFLIGHT_ROOT only says where .env is: a .venv there is not the scripts' Python.

@@ -6,16 +6,8 @@ set -euo pipefail
 BIN_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 ROOT=${PREFLIGHT_ROOT:-$(dirname -- "$BIN_DIR")}
 
-# Reads one line of input into $choice, without blanks and in lower case.
-# Fails at end of input.
-read_choice() {
-    choice=''
-    if ! IFS= read -r choice && [[ -z $choice ]]; then
-        return 1
-    fi
-    choice=${choice//[[:space:]]/}
-    choice=${choice,,}
-}
+# shellcheck source=../lib/common.sh
+source "$BIN_DIR/lib/common.sh"
 
 # Shows a command, runs it from the project root (stdin closed, so it cannot eat the menu's
 # input) and reports success or failure from its exit status.
