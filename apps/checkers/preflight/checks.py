@@ -31,6 +31,7 @@ from config.env import UnsafeFile, read_small_file
 from . import CheckResult, NotApplicable, dashboard, error, info, ok, warn
 from .broker import redis_ping
 from .context import DatabaseUnanswered
+from .database import exists_quietly
 from .hints import NEW_CLUSTER_API_KEY, NEW_SECRET_KEY, ask_env, command, manage, set_env
 
 INVENTORY = []
@@ -147,6 +148,8 @@ def check_uv(context):
         completed = run_command([path, "--version"], context)
     except subprocess.TimeoutExpired:
         return [warn(f"uv at {path} did not answer `uv --version`", hint)]
+    except OSError as exc:  # not executable after all, or an environment too big to pass on
+        return [warn(f"uv at {path} could not be run ({os_reason(exc)})", hint)]
     version = completed.stdout.strip()
     if completed.returncode != 0 or not version:
         return [warn(f"uv at {path} failed `uv --version` (exit {completed.returncode})", hint)]
@@ -1130,13 +1133,13 @@ def check_logs_dir(context):
     shown = dashboard.display_path(logs, context.base_dir)
     base = context.base_dir
     hint = logs_dir_hint(logs, base)
-    created = not logs.exists()
+    created = not exists_quietly(logs)
     try:
         logs.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         return [error(f"Logs directory {shown} is not a directory", hint)]
     except OSError as exc:
-        parent = next(path for path in logs.parents if path.exists())
+        parent = next(path for path in logs.parents if exists_quietly(path))
         return [
             error(
                 f"Logs directory {shown} cannot be created ({os_reason(exc)})",

@@ -11,7 +11,7 @@ from pathlib import Path
 from config.env import EnvFile, read_env_file
 
 from . import NotApplicable
-from .database import DatabaseState, pipeline_unavailable, probe
+from .database import DatabaseState, bound_queries, pipeline_unavailable, probe
 from .runner import Job
 
 WAITER_MARGIN = 0.25  # seconds before the deadline at which a caller stops waiting
@@ -83,7 +83,11 @@ class Context:
         return job.value
 
     def require_pipeline_tables(self) -> None:
-        """Raise NotApplicable unless the default database answers and is migrated."""
+        """Raise NotApplicable unless the default database answers and is migrated; bound
+        this thread's queries by the deadline."""
         reason = pipeline_unavailable(self.database("default"))
         if reason:
             raise NotApplicable(reason)
+        from django.db import connection
+
+        bound_queries(connection, self.timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import NotApplicable
-from .database import describe, pipeline_unavailable
+from .database import bound_queries, describe, pipeline_unavailable
 
 
 def role(settings) -> str:
@@ -85,7 +85,7 @@ def profile_rows(profile: dict) -> list[tuple[str, str]]:
 def pipeline_definitions(context) -> tuple[list[dict], str]:
     """Pipeline definitions, active first, by priority then name; or a one-line note saying
     why they cannot be read. The command runs it beside the checks, under the same deadline."""
-    from django.db import DatabaseError
+    from django.db import DatabaseError, connection
 
     try:
         reason = pipeline_unavailable(context.database("default"))
@@ -96,6 +96,7 @@ def pipeline_definitions(context) -> tuple[list[dict], str]:
     from apps.orchestration.models import PipelineDefinition
 
     try:
+        bound_queries(connection, context.timeout)
         rows = PipelineDefinition.objects.select_related("channel").order_by(
             "-is_active", "priority", "name"
         )

@@ -116,6 +116,9 @@ def probe(alias: str, db: dict, base_dir: Path, timeout: float) -> DatabaseState
 
     vendor, location = describe(db, base_dir)
     state = DatabaseState(alias, f"{vendor} @ {location}")
+    if sqlite_not_a_file(db):
+        state.failure = "not a regular file"
+        return state
     if sqlite_file_missing(db):
         # Connecting would create an empty file: say what migrate will do instead.
         state.file_missing = True
@@ -146,14 +149,42 @@ def probe(alias: str, db: dict, base_dir: Path, timeout: float) -> DatabaseState
         del connections[private_alias]
 
 
+def exists_quietly(path: Path) -> bool:
+    """Path.exists(), but False for a path the OS refuses to look at (a name too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def sqlite_path(db: dict) -> Path | None:
+    """The file of a SQLite database; None for another vendor or an in-memory database."""
+    name = str(db.get("NAME") or "")
+    if "sqlite" not in db.get("ENGINE", "") or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def sqlite_not_a_file(db: dict) -> bool:
+    """A SQLite path that names something other than a regular file (/dev/zero, a FIFO):
+    SQLite would open it and every query would fail or hang."""
+    path = sqlite_path(db)
+    return path is not None and exists_quietly(path) and not path.is_file()
+
+
 def sqlite_file_missing(db: dict) -> bool:
     """A SQLite file that does not exist yet in a directory that does: migrate will create it.
     (A missing directory is left to the connection, which fails and says so.)"""
-    name = str(db.get("NAME") or "")
-    if "sqlite" not in db.get("ENGINE", "") or name in ("", ":memory:") or name.startswith("file:"):
+    path = sqlite_path(db)
+    if path is None:
         return False
-    path = Path(name)
-    return not path.exists() and path.parent.is_dir()
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return path.parent.is_dir()
+    except OSError:  # a name too long, a loop: the connection will fail and say so
+        return False
+    return False
 
 
 def pending_migrations(connection) -> list[str]:
@@ -164,3 +195,11 @@ def pending_migrations(connection) -> list[str]:
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def bound_queries(connection, timeout: float) -> None:
+    """Have the server cancel this connection's queries after `timeout`: a check that gives up
+    on a locked table must not leave its query queued behind the lock after the run."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = %s", [max(1, round(timeout * 1000))])

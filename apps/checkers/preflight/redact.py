@@ -25,6 +25,7 @@ QUERY_SECRET = re.compile(
 )
 # C0 controls and DEL: escape sequences and forged rows must not reach a terminal or the log.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT = 2000  # characters of one value shown; a pasted blob must not flood a terminal or the log
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; they are not secrets anyway
 
 
@@ -71,6 +72,8 @@ class Redactor:
     def text(self, value: str) -> str:
         if not value:
             return value
+        if len(value) > MAX_TEXT:
+            value = value[:MAX_TEXT] + f"... ({len(value) - MAX_TEXT} more characters)"
         if "://" in value:
             value = URL_PASSWORD.sub(lambda m: m.group("head") + MASK, value)
         if "=" in value:

@@ -327,3 +327,12 @@ def test_run_command_returns_output_and_status(make_context, fake_bin):
     fake_bin("speaker", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(4)\n")
     completed = checks.run_command(["speaker"], make_context(environ={"PATH": fake_bin.path}))
     assert (completed.returncode, completed.stdout, completed.stderr) == (4, "out\n", "err\n")
+
+
+def test_uv_that_cannot_be_run(make_context, fake_bin):
+    path = fake_bin("uv", "#!/no/such/interpreter\n")
+    [result] = checks.check_uv(make_context(environ={"PATH": fake_bin.path}))
+    assert (result.level, result.message) == (
+        WARN,
+        f"uv at {path} could not be run (No such file or directory)",
+    )

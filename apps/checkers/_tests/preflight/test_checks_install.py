@@ -565,3 +565,10 @@ def test_an_rc_file_that_is_a_device_is_not_read_forever(make_context, tmp_path)
     assert (
         result.message == "Shell aliases unknown: ~/.bashrc cannot be read (is not a regular file)"
     )
+
+
+def test_logs_dir_with_a_name_too_long(make_context, settings, project):
+    settings.LOGS_DIR = project / ("x" * 300)
+    [result] = checks.check_logs_dir(make_context())
+    assert result.level == ERROR
+    assert result.message.endswith("cannot be created (File name too long)")

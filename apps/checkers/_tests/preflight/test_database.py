@@ -105,8 +105,23 @@ class TestProbe:
         assert not state.migrations_failure
 
     def test_unopenable_sqlite(self, project):
-        (project / "such.db").mkdir()  # a directory where the file should be
-        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "such.db")}
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "no" / "such.db")}
+        state = probe("default", db, project, 5)
+        assert not state.connected and state.failure == "cannot open the database file"
+
+    @pytest.mark.parametrize("target", ["directory", "/dev/zero"])
+    def test_sqlite_path_that_is_not_a_file(self, project, target):
+        path = project / "such.db"
+        if target == "directory":
+            path.mkdir()
+        else:
+            path.symlink_to(target)
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+        state = probe("default", db, project, 5)
+        assert not state.connected and state.failure == "not a regular file"
+
+    def test_sqlite_name_too_long(self, project):
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / ("x" * 300))}
         state = probe("default", db, project, 5)
         assert not state.connected and state.failure == "cannot open the database file"
 
@@ -302,3 +317,37 @@ class TestContextProbesOnce:
         with pytest.raises(NotApplicable, match="probe failed") as caught:
             checks.check_db_migrations(make_context())
         assert caught.value.reason == "database did not answer: probe failed (RuntimeError)"
+
+
+@pytest.mark.postgres
+def test_queries_are_bounded_on_postgresql():
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.utils import load_backend
+
+    from apps.checkers.preflight.database import bound_queries
+
+    db = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "test",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": 5432,
+    }
+    settings_dict = connections.configure_settings({DEFAULT_DB_ALIAS: db})[DEFAULT_DB_ALIAS]
+    connection = load_backend(db["ENGINE"]).DatabaseWrapper(settings_dict, "bounded")
+    try:
+        bound_queries(connection, 2.5)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "2500ms"
+    finally:
+        connection.close()
+
+
+def test_queries_on_sqlite_need_no_bound(settings):
+    from django.db import connection
+
+    from apps.checkers.preflight.database import bound_queries
+
+    assert connection.vendor == "sqlite"
+    bound_queries(connection, 1)  # nothing to set: SQLite's busy timeout is an OPTION
