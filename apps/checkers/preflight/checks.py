@@ -31,7 +31,7 @@ from config.env import UnsafeFile, read_small_file
 from . import CheckResult, NotApplicable, dashboard, error, info, ok, warn
 from .broker import redis_ping
 from .context import DatabaseUnanswered
-from .database import exists_quietly
+from .database import display_file, exists_quietly, sqlite_path
 from .hints import NEW_CLUSTER_API_KEY, NEW_SECRET_KEY, ask_env, command, manage, set_env
 
 INVENTORY = []
@@ -261,9 +261,9 @@ def db_connection_hint(context, alias: str, failure: str) -> str:
     database = context.settings.DATABASES[alias]
     engine = database.get("ENGINE", "")
     if "sqlite" in engine:
-        name = sqlite_file(database)
-        if name and failure == "cannot open the database file":
-            folder = (context.base_dir / name).parent
+        path = sqlite_path(database)
+        if path and failure == "cannot open the database file":
+            folder = (context.base_dir / path).parent
             shown = display_file(folder, context.base_dir)
             if not folder.exists():
                 return command("mkdir", "-p", shown)
@@ -1166,22 +1166,6 @@ def check_logs_dir(context):
     return [ok(f"Logs directory {'created' if created else 'writable'} ({shown})")]
 
 
-def display_file(path: Path, base_dir: Path) -> str:
-    """A path as the operator types it from the project directory."""
-    try:
-        return str(path.relative_to(base_dir))
-    except ValueError:
-        return str(path)
-
-
-def sqlite_file(database: dict) -> str | None:
-    """The file of a SQLite DATABASES entry; None for an in-memory database."""
-    name = str(database.get("NAME") or "")
-    if not name or name == ":memory:" or "mode=memory" in name:
-        return None
-    return name
-
-
 def make_writable_hint(path: Path, shown: str) -> str:
     """Ours: give ourselves write permission. Someone else's: show whose it is (changing the
     owner of a database file is the operator's decision)."""
@@ -1203,7 +1187,7 @@ def check_sqlite_writable(context):
         raise NotApplicable("no SQLite database")
     results = []
     for alias in aliases:
-        name = sqlite_file(context.settings.DATABASES[alias])
+        name = sqlite_path(context.settings.DATABASES[alias])
         if name is None:
             continue
         path = context.base_dir / name  # an absolute NAME stays as it is

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import NotApplicable
-from .database import bound_queries, describe, pipeline_unavailable
+from .database import bound_queries, describe, display_file, pipeline_unavailable
 
 
 def role(settings) -> str:
@@ -21,10 +21,8 @@ def role(settings) -> str:
 
 
 def display_path(path: Path, base_dir: Path) -> str:
-    try:
-        return f"{Path(path).relative_to(base_dir)}/"
-    except ValueError:
-        return f"{path}/"
+    """A directory as the operator types it from the project directory, with a final /."""
+    return f"{display_file(path, base_dir)}/"
 
 
 def build_profile(settings) -> dict:

@@ -49,16 +49,20 @@ def vendor_name(engine: str) -> str:
     return engine.rsplit(".", 1)[-1]
 
 
+def display_file(path: Path, base_dir: Path) -> str:
+    """A path as the operator types it from the project directory."""
+    try:
+        return str(Path(path).relative_to(base_dir))
+    except ValueError:
+        return str(path)
+
+
 def describe(db: dict, base_dir: Path) -> tuple[str, str]:
     """(vendor, location) of a DATABASES entry, without user or password."""
     vendor = vendor_name(db.get("ENGINE", ""))
     name = str(db.get("NAME") or "")
     if vendor == "SQLite":
-        try:
-            name = str(Path(name).relative_to(base_dir))
-        except ValueError:
-            pass
-        return vendor, name
+        return vendor, display_file(Path(name), base_dir)
     host = db.get("HOST") or "localhost"
     port = db.get("PORT") or ""
     return vendor, f"{host}:{port}/{name}" if port else f"{host}/{name}"
