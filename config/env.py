@@ -53,6 +53,7 @@ class EnvFile:
     bad_lines: list[int] = field(default_factory=list)
     commented_keys: set[str] = field(default_factory=set)  # from `# KEY=value` lines
     undecodable_lines: list[int] = field(default_factory=list)  # not UTF-8, or a NUL byte
+    ends_with_newline: bool = True  # False: text appended to it must start a line first
     error: str = ""  # set when the file exists but cannot be read as text
 
 
@@ -101,6 +102,7 @@ def read_env_file(path: Path) -> EnvFile:
     result.exists = True
     result.has_bom = data.startswith(b"\xef\xbb\xbf")
     result.has_crlf = b"\r\n" in data
+    result.ends_with_newline = not data or data.endswith(b"\n")
     # Line by line: python-dotenv miscounts lines after a CRLF, and one bad byte in a comment
     # must not throw away every setting.
     lines = []

@@ -456,11 +456,7 @@ def document_in_sample(context, names: list[str]) -> str:
     """Append a commented `# KEY=` line for each name to .env.sample (which documents it), on
     a line of its own even when the file lacks a final newline."""
     hint = f"printf '# %s=\\n' {' '.join(map(shlex.quote, names))} >> .env.sample"
-    try:
-        data = context.sample_file.path.read_bytes()
-    except OSError:  # gone since it was parsed: the append creates it
-        data = b""
-    return f"echo >> .env.sample && {hint}" if data and not data.endswith(b"\n") else hint
+    return hint if context.sample_file.ends_with_newline else f"echo >> .env.sample && {hint}"
 
 
 @check("config.env_drift")
