@@ -607,20 +607,14 @@ def names_this_instance(host: str, settings) -> bool:
     """Whether a host name means this very machine: loopback, this host's name, or one of the
     names this site serves (ALLOWED_HOSTS, exact entries). No DNS lookup is made."""
     host = host.lower().rstrip(".")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None and (address.is_loopback or address.is_unspecified):
+    if host and is_local_host(host):
         return True
-    own = set(LOOPBACK_NAMES)
-    own.add(socket.gethostname().lower().rstrip("."))
-    own.update(
+    served = {
         entry.strip().lower().rstrip(".")
         for entry in settings.ALLOWED_HOSTS
         if entry.strip() and entry.strip() != "*" and not entry.strip().startswith(".")
-    )
-    return host in own
+    }
+    return host in served
 
 
 def hub_url_problem(settings) -> str:
